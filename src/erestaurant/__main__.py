@@ -1,0 +1,5 @@
+import sys
+
+from erestaurant.cli import main
+
+sys.exit(main())

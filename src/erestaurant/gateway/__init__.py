@@ -1,0 +1,1 @@
+"""gateway: the single entry point, routing by path prefix to the services."""

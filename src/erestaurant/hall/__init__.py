@@ -1,0 +1,1 @@
+"""hall: orders placed by tapping an employee ID card at a kiosk."""

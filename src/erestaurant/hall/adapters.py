@@ -1,0 +1,90 @@
+"""Hall's tables and repositories (SQLAlchemy Core, engine-neutral)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, Integer, String, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erestaurant.hall.domain import Card, Order, OrderStatus
+from erestaurant.platform.db import UTCDateTime, new_metadata
+from erestaurant.platform.inbox import inbox_table
+from erestaurant.platform.outbox import outbox_table
+
+metadata = new_metadata()
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("employee_card_no", String(32), nullable=False, index=True),
+    Column("menu_id", Integer, nullable=False),
+    Column("menu_name", String(100), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("ordered_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=True),
+)
+
+# Hall's own copy of the cards payment knows, so that ordering never calls payment.
+cards = Table(
+    "cards",
+    metadata,
+    Column("employee_card_no", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+)
+
+
+class OrderRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, order: Order) -> None:
+        await self._conn.execute(insert(orders).values(**_row(order)))
+
+    async def get(self, order_id: str) -> Order | None:
+        row = (
+            await self._conn.execute(select(orders).where(orders.c.order_id == order_id))
+        ).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        values["status"] = OrderStatus(values["status"])
+        return Order(**values)
+
+    async def save(self, order: Order) -> None:
+        await self._conn.execute(
+            update(orders)
+            .where(orders.c.order_id == order.order_id)
+            .values(status=order.status.value, updated_at=order.updated_at)
+        )
+
+
+class CardRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, employee_card_no: str) -> Card | None:
+        query = select(cards).where(cards.c.employee_card_no == employee_card_no)
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else Card(**row._mapping)
+
+    async def put(self, card: Card) -> None:
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(insert(cards).values(**card.__dict__))
+        except IntegrityError:
+            await self._conn.execute(
+                update(cards)
+                .where(cards.c.employee_card_no == card.employee_card_no)
+                .values(name=card.name)
+            )
+
+
+def _row(order: Order) -> dict[str, Any]:
+    return {**order.__dict__, "status": order.status.value}

@@ -1,0 +1,23 @@
+"""Wires hall together; tests pass their own settings or kitchen."""
+
+from __future__ import annotations
+
+from erestaurant.hall import adapters, api
+from erestaurant.hall.handlers import HANDLERS
+from erestaurant.hall.kitchen_client import Kitchen, KitchenClient
+from erestaurant.hall.settings import HallSettings
+from erestaurant.hall.unit_of_work import HallUnitOfWork
+from erestaurant.platform.runtime import Runtime
+
+
+def bootstrap(settings: HallSettings | None = None, kitchen: Kitchen | None = None) -> Runtime:
+    settings = settings or HallSettings.load()
+    runtime = Runtime(settings, adapters.metadata, adapters.outbox, adapters.inbox)
+    if kitchen is None:
+        client = KitchenClient(settings.kitchen_url, settings.kitchen_timeout_seconds)
+        runtime.on_stop(client.close)
+        kitchen = client
+    uow = runtime.unit_of_work(HallUnitOfWork)
+    runtime.subscribe(HANDLERS, uow)
+    runtime.app.include_router(api.router(uow, kitchen))
+    return runtime

@@ -1,0 +1,227 @@
+"""Hall's use cases: placing and cancelling orders, and following the kitchen's progress."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from erestaurant.contracts import (
+    CookCancelled,
+    Cooked,
+    CookStarted,
+    EmployeeRegistered,
+    OrderCancelled,
+    OrderCompleted,
+    OrderPlaced,
+)
+from erestaurant.hall.domain import (
+    Card,
+    IdempotencyKeyReused,
+    IllegalOrderTransition,
+    Order,
+    OrderStatus,
+    UnknownCard,
+)
+from erestaurant.hall.kitchen_client import Kitchen
+from erestaurant.hall.unit_of_work import HallUnitOfWork
+from erestaurant.platform import clock
+from erestaurant.platform.consumer import Handlers
+
+log = logging.getLogger(__name__)
+
+# Orders asked for with an Idempotency-Key get an id derived from it, so that retries of
+# one tap, even concurrent ones, reserve and commit the same order.
+_IDEMPOTENT_ORDERS = uuid.UUID("6f1c6b9e-3f55-4c7e-9d0e-2f4a8e5b7c11")
+
+
+class OrderNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    employee_card_no: str
+    menu_id: int
+    qty: int = 1
+    idempotency_key: str | None = None
+
+    def order_id(self) -> str:
+        if self.idempotency_key is None:
+            return uuid.uuid4().hex
+        return uuid.uuid5(_IDEMPOTENT_ORDERS, f"{self.employee_card_no}/{self.idempotency_key}").hex
+
+
+async def place_order(cmd: PlaceOrder, uow: HallUnitOfWork, kitchen: Kitchen) -> tuple[Order, bool]:
+    """Take an order: known card, portions reserved in the kitchen, then commit.
+
+    Returns the order and whether it was created now (False: the key was seen before).
+    """
+    order_id = cmd.order_id()
+    async with uow:
+        existing = await _replay(order_id, cmd, uow)
+        if existing is not None:
+            return existing, False
+        if await uow.cards.get(cmd.employee_card_no) is None:
+            raise UnknownCard(f"card {cmd.employee_card_no} is not registered for payroll")
+    # No transaction is held while the kitchen answers.
+    reserved = await kitchen.reserve(order_id, cmd.menu_id, cmd.qty)
+    order = Order(
+        order_id=order_id,
+        employee_card_no=cmd.employee_card_no,
+        menu_id=cmd.menu_id,
+        menu_name=reserved.menu_name,
+        qty=cmd.qty,
+        amount=reserved.amount,
+        ordered_at=clock.now(),
+    )
+    try:
+        async with uow:
+            await uow.orders.add(order)
+            uow.emit(
+                OrderPlaced(
+                    order_id=order.order_id,
+                    employee_card_no=order.employee_card_no,
+                    menu_id=order.menu_id,
+                    menu_name=order.menu_name,
+                    qty=order.qty,
+                    amount=order.amount,
+                    ordered_at=order.ordered_at,
+                )
+            )
+            await uow.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: answer with its order.
+        async with uow:
+            existing = await _replay(order_id, cmd, uow)
+        if existing is None:
+            raise
+        return existing, False
+    log.info(
+        "order %s placed: card %s, %s x%d, %d won",
+        order.order_id,
+        order.employee_card_no,
+        order.menu_name,
+        order.qty,
+        order.amount,
+    )
+    return order, True
+
+
+async def _replay(order_id: str, cmd: PlaceOrder, uow: HallUnitOfWork) -> Order | None:
+    existing = await uow.orders.get(order_id)
+    if existing is not None and not existing.is_same_request(
+        cmd.employee_card_no, cmd.menu_id, cmd.qty
+    ):
+        raise IdempotencyKeyReused("this Idempotency-Key was used for another order")
+    return existing
+
+
+async def cancel_order(order_id: str, uow: HallUnitOfWork, kitchen: Kitchen) -> Order:
+    """Cancel before cooking. The kitchen rules on the race with the start of cooking."""
+    async with uow:
+        order = await _get(order_id, uow)
+    if order.status is OrderStatus.CANCELLED:
+        return order
+    if order.status is not OrderStatus.ORDERED:
+        order.cancel(clock.now())  # raises OrderNotCancellable
+    await kitchen.cancel(order_id)
+    async with uow:
+        order = await _get(order_id, uow)
+        if order.cancel(clock.now()):
+            await uow.orders.save(order)
+            uow.emit(
+                OrderCancelled(
+                    order_id=order.order_id,
+                    employee_card_no=order.employee_card_no,
+                    cancelled_at=clock.now(),
+                )
+            )
+            await uow.commit()
+    log.info("order %s cancelled", order_id)
+    return order
+
+
+async def get_order(order_id: str, uow: HallUnitOfWork) -> Order:
+    async with uow:
+        return await _get(order_id, uow)
+
+
+async def _get(order_id: str, uow: HallUnitOfWork) -> Order:
+    order = await uow.orders.get(order_id)
+    if order is None:
+        raise OrderNotFound(f"no order {order_id}")
+    return order
+
+
+# -- event handlers ----------------------------------------------------------------------
+
+
+async def learn_card(event: EmployeeRegistered, uow: HallUnitOfWork) -> None:
+    await uow.cards.put(Card(event.employee_card_no, event.name))
+
+
+async def mark_cooking(event: CookStarted, uow: HallUnitOfWork) -> None:
+    order = await uow.orders.get(event.order_id)
+    if order is None:
+        log.error("cooking started for unknown order %s", event.order_id)
+        return
+    try:
+        changed = order.start_cooking(event.started_at)
+    except IllegalOrderTransition as exc:
+        log.error("order %s: %s", order.order_id, exc)
+        return
+    if changed:
+        await uow.orders.save(order)
+
+
+async def complete_order(event: Cooked, uow: HallUnitOfWork) -> None:
+    order = await uow.orders.get(event.order_id)
+    if order is None:
+        log.error("cooked an unknown order %s", event.order_id)
+        return
+    try:
+        changed = order.complete(event.cooked_at)
+    except IllegalOrderTransition as exc:
+        log.error("order %s: %s", order.order_id, exc)
+        return
+    if changed:
+        await uow.orders.save(order)
+        uow.emit(
+            OrderCompleted(
+                order_id=order.order_id,
+                employee_card_no=order.employee_card_no,
+                menu_name=order.menu_name,
+                qty=order.qty,
+                amount=order.amount,
+                completed_at=event.cooked_at,
+            )
+        )
+        log.info("order %s completed", order.order_id)
+
+
+async def follow_kitchen_cancel(event: CookCancelled, uow: HallUnitOfWork) -> None:
+    """The kitchen cancelled a ticket. Normally hall asked for it and is already cancelled;
+    if hall died between the kitchen's answer and its own commit, this finishes the job."""
+    order = await uow.orders.get(event.order_id)
+    if order is None or order.status is not OrderStatus.ORDERED:
+        return
+    order.cancel(event.cancelled_at)
+    await uow.orders.save(order)
+    uow.emit(
+        OrderCancelled(
+            order_id=order.order_id,
+            employee_card_no=order.employee_card_no,
+            cancelled_at=event.cancelled_at,
+        )
+    )
+
+
+HANDLERS: Handlers = {
+    EmployeeRegistered: learn_card,
+    CookStarted: mark_cooking,
+    Cooked: complete_order,
+    CookCancelled: follow_kitchen_cancel,
+}

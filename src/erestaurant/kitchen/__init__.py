@@ -1,0 +1,1 @@
+"""kitchen: the menu, each day's portions, and the cooking tickets."""

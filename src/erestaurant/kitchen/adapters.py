@@ -1,0 +1,219 @@
+"""Kitchen's tables and repositories (SQLAlchemy Core, engine-neutral)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erestaurant.kitchen.domain import (
+    CookStatus,
+    CookTicket,
+    DailyStock,
+    Menu,
+    Reservation,
+    ReservationStatus,
+)
+from erestaurant.platform.db import UTCDateTime, inserted_id, new_metadata
+from erestaurant.platform.inbox import inbox_table
+from erestaurant.platform.outbox import outbox_table
+
+ID = BigInteger().with_variant(Integer, "sqlite")
+
+metadata = new_metadata()
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+
+menus = Table(
+    "menus",
+    metadata,
+    Column("menu_id", ID, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("price", Integer, nullable=False),
+    Column("daily_portions", Integer, nullable=False),
+)
+
+daily_stock = Table(
+    "daily_stock",
+    metadata,
+    Column("menu_id", ID, ForeignKey("menus.menu_id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("reserved", Integer, nullable=False),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("menu_id", ID, ForeignKey("menus.menu_id"), nullable=False),
+    Column("menu_name", String(100), nullable=False),
+    Column("price", Integer, nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reserved_at", UTCDateTime, nullable=False),
+)
+
+cook_tickets = Table(
+    "cook_tickets",
+    metadata,
+    Column("cook_id", ID, primary_key=True),
+    Column("order_id", String(64), nullable=False),
+    Column("menu_id", ID, nullable=False),
+    Column("menu_name", String(100), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("cooked_at", UTCDateTime, nullable=True),
+    # One ticket per order, whatever is redelivered.
+    UniqueConstraint("order_id"),
+)
+
+
+class MenuRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, menu: Menu) -> Menu:
+        result = await self._conn.execute(
+            insert(menus).values(
+                name=menu.name, price=menu.price, daily_portions=menu.daily_portions
+            )
+        )
+        menu.menu_id = inserted_id(result)
+        return menu
+
+    async def get(self, menu_id: int) -> Menu | None:
+        row = (await self._conn.execute(select(menus).where(menus.c.menu_id == menu_id))).first()
+        return None if row is None else Menu(**row._mapping)
+
+    async def list_with_reserved(self, day: date) -> list[tuple[Menu, int]]:
+        """Every menu with the portions reserved on ``day`` (zero where none yet)."""
+        stock = daily_stock.alias()
+        query = (
+            select(menus, stock.c.reserved)
+            .outerjoin(stock, (stock.c.menu_id == menus.c.menu_id) & (stock.c.day == day))
+            .order_by(menus.c.menu_id)
+        )
+        rows = (await self._conn.execute(query)).all()
+        return [
+            (Menu(row.name, row.price, row.daily_portions, row.menu_id), row.reserved or 0)
+            for row in rows
+        ]
+
+
+class StockRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get_for_update(self, menu: Menu, day: date) -> DailyStock:
+        """The day's stock of a menu, locked against concurrent reservations until commit."""
+        assert menu.menu_id is not None
+        key = (daily_stock.c.menu_id == menu.menu_id) & (daily_stock.c.day == day)
+        query = select(daily_stock.c.reserved).where(key).with_for_update()
+        reserved = (await self._conn.execute(query)).scalar()
+        if reserved is None:
+            try:
+                async with self._conn.begin_nested():
+                    await self._conn.execute(
+                        insert(daily_stock).values(menu_id=menu.menu_id, day=day, reserved=0)
+                    )
+            except IntegrityError:
+                pass  # another transaction opened the day first; lock its row below
+            reserved = (await self._conn.execute(query)).scalar_one()
+        return DailyStock(menu.menu_id, day, menu.daily_portions, reserved)
+
+    async def save(self, stock: DailyStock) -> None:
+        await self._conn.execute(
+            update(daily_stock)
+            .where((daily_stock.c.menu_id == stock.menu_id) & (daily_stock.c.day == stock.day))
+            .values(reserved=stock.reserved)
+        )
+
+
+class ReservationRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, reservation: Reservation) -> None:
+        await self._conn.execute(insert(reservations).values(**_reservation_row(reservation)))
+
+    async def get(self, order_id: str) -> Reservation | None:
+        query = select(reservations).where(reservations.c.order_id == order_id)
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        values["status"] = ReservationStatus(values["status"])
+        return Reservation(**values)
+
+    async def save(self, reservation: Reservation) -> None:
+        await self._conn.execute(
+            update(reservations)
+            .where(reservations.c.order_id == reservation.order_id)
+            .values(status=reservation.status.value)
+        )
+
+
+class TicketRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, ticket: CookTicket) -> CookTicket:
+        row = _ticket_row(ticket)
+        del row["cook_id"]
+        result = await self._conn.execute(insert(cook_tickets).values(**row))
+        ticket.cook_id = inserted_id(result)
+        return ticket
+
+    async def get(self, cook_id: int) -> CookTicket | None:
+        return await self._one(cook_tickets.c.cook_id == cook_id)
+
+    async def for_order(self, order_id: str) -> CookTicket | None:
+        return await self._one(cook_tickets.c.order_id == order_id)
+
+    async def list(self, status: CookStatus | None, limit: int) -> list[CookTicket]:
+        query = select(cook_tickets).order_by(cook_tickets.c.cook_id).limit(limit)
+        if status is not None:
+            query = query.where(cook_tickets.c.status == status.value)
+        return [_ticket(row._mapping) for row in await self._conn.execute(query)]
+
+    async def save(self, ticket: CookTicket) -> None:
+        await self._conn.execute(
+            update(cook_tickets)
+            .where(cook_tickets.c.cook_id == ticket.cook_id)
+            .values(status=ticket.status.value, cooked_at=ticket.cooked_at)
+        )
+
+    async def _one(self, condition: Any) -> CookTicket | None:
+        row = (await self._conn.execute(select(cook_tickets).where(condition))).first()
+        return None if row is None else _ticket(row._mapping)
+
+
+def _reservation_row(reservation: Reservation) -> dict[str, Any]:
+    return {**reservation.__dict__, "status": reservation.status.value}
+
+
+def _ticket_row(ticket: CookTicket) -> dict[str, Any]:
+    return {**ticket.__dict__, "status": ticket.status.value}
+
+
+def _ticket(values: Any) -> CookTicket:
+    fields = dict(values)
+    fields["status"] = CookStatus(fields["status"])
+    return CookTicket(**fields)

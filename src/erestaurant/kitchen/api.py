@@ -1,0 +1,201 @@
+"""Kitchen's HTTP API under /kitchens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import Field, StrictInt, StrictStr
+from sqlalchemy.exc import IntegrityError
+
+from erestaurant.kitchen import handlers
+from erestaurant.kitchen.domain import (
+    CookingAlreadyStarted,
+    CookStatus,
+    CookTicket,
+    IllegalCookTransition,
+    NotOnMenu,
+    Reservation,
+    ReservationMismatch,
+    SoldOut,
+)
+from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
+from erestaurant.platform import clock
+from erestaurant.platform.errors import Conflict, NotFound, with_code
+from erestaurant.platform.schema import Camel
+
+
+class NewMenu(Camel):
+    name: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    price: Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+    daily_portions: Annotated[StrictInt, Field(ge=0, le=100_000)]
+
+
+class MenuOut(Camel):
+    menu_id: int
+    name: str
+    price: int
+    daily_portions: int
+    remaining: int
+
+
+class CookOut(Camel):
+    cook_id: int
+    order_id: str
+    menu_id: int
+    menu_name: str
+    qty: int
+    status: CookStatus
+    received_at: datetime
+    cooked_at: datetime | None
+
+
+class CookChange(Camel):
+    status: Literal["COOKING", "COOKED"]
+
+
+class ReservationIn(Camel):
+    order_id: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    menu_id: StrictInt
+    qty: Annotated[StrictInt, Field(ge=1, le=100)]
+
+
+class ReservationOut(Camel):
+    order_id: str
+    menu_id: int
+    menu_name: str
+    price: int
+    qty: int
+    amount: int
+    status: str
+    reserved_at: datetime
+
+
+SoldOutError = with_code(Conflict, "SOLD_OUT")
+NotOnMenuError = with_code(Conflict, "NOT_ON_MENU")
+IllegalTransitionError = with_code(Conflict, "ILLEGAL_TRANSITION")
+CookingStartedError = with_code(Conflict, "COOKING_STARTED")
+ReservationMismatchError = with_code(Conflict, "RESERVATION_MISMATCH")
+
+
+def _cook(ticket: CookTicket) -> CookOut:
+    assert ticket.cook_id is not None
+    return CookOut(
+        cook_id=ticket.cook_id,
+        order_id=ticket.order_id,
+        menu_id=ticket.menu_id,
+        menu_name=ticket.menu_name,
+        qty=ticket.qty,
+        status=ticket.status,
+        received_at=ticket.received_at,
+        cooked_at=ticket.cooked_at,
+    )
+
+
+def _reservation(r: Reservation) -> ReservationOut:
+    return ReservationOut(
+        order_id=r.order_id,
+        menu_id=r.menu_id,
+        menu_name=r.menu_name,
+        price=r.price,
+        qty=r.qty,
+        amount=r.amount,
+        status=r.status.value,
+        reserved_at=r.reserved_at,
+    )
+
+
+def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
+    api = APIRouter(prefix="/kitchens", tags=["kitchen"])
+
+    @api.post("/menus", status_code=status.HTTP_201_CREATED, response_model=MenuOut)
+    async def register_menu(body: NewMenu) -> MenuOut:
+        menu = await handlers.register_menu(
+            handlers.RegisterMenu(body.name, body.price, body.daily_portions), uow()
+        )
+        assert menu.menu_id is not None
+        return MenuOut(
+            menu_id=menu.menu_id,
+            name=menu.name,
+            price=menu.price,
+            daily_portions=menu.daily_portions,
+            remaining=menu.daily_portions,
+        )
+
+    @api.get("/menus", response_model=list[MenuOut])
+    async def list_menus() -> list[MenuOut]:
+        today = clock.business_day(clock.now(), timezone)
+        async with uow() as tx:
+            rows = await tx.menus.list_with_reserved(today)
+        return [
+            MenuOut(
+                menu_id=menu.menu_id or 0,
+                name=menu.name,
+                price=menu.price,
+                daily_portions=menu.daily_portions,
+                remaining=max(menu.daily_portions - reserved, 0),
+            )
+            for menu, reserved in rows
+        ]
+
+    @api.get("/cooks", response_model=list[CookOut])
+    async def list_cooks(
+        status: CookStatus | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> list[CookOut]:
+        async with uow() as tx:
+            tickets = await tx.tickets.list(status, limit)
+        return [_cook(t) for t in tickets]
+
+    @api.get("/cooks/{cook_id}", response_model=CookOut)
+    async def get_cook(cook_id: int) -> CookOut:
+        async with uow() as tx:
+            ticket = await tx.tickets.get(cook_id)
+        if ticket is None:
+            raise NotFound(f"no cooking ticket {cook_id}")
+        return _cook(ticket)
+
+    @api.patch("/cooks/{cook_id}", response_model=CookOut)
+    async def change_cook(cook_id: int, body: CookChange) -> CookOut:
+        try:
+            ticket = await handlers.change_cook_status(cook_id, CookStatus(body.status), uow())
+        except handlers.TicketNotFound as exc:
+            raise NotFound(str(exc)) from None
+        except IllegalCookTransition as exc:
+            raise IllegalTransitionError(str(exc)) from None
+        return _cook(ticket)
+
+    # -- the synchronous calls hall makes (Req/Resp) ----------------------------------------
+
+    @api.post("/reservations", response_model=ReservationOut, status_code=201)
+    async def reserve(body: ReservationIn, response: Response) -> ReservationOut:
+        cmd = handlers.ReservePortions(body.order_id, body.menu_id, body.qty)
+        try:
+            try:
+                reservation, created = await handlers.reserve_portions(cmd, uow(), timezone)
+            except IntegrityError:
+                # The same order id raced in twice: the first one won, answer with it.
+                reservation, created = await handlers.reserve_portions(cmd, uow(), timezone)
+        except SoldOut as exc:
+            raise SoldOutError(str(exc), menuId=body.menu_id) from None
+        except NotOnMenu as exc:
+            raise NotOnMenuError(str(exc), menuId=body.menu_id) from None
+        except ReservationMismatch as exc:
+            raise ReservationMismatchError(str(exc)) from None
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return _reservation(reservation)
+
+    @api.post("/reservations/{order_id}/cancel", response_model=ReservationOut)
+    async def cancel_reservation(order_id: str) -> ReservationOut:
+        try:
+            reservation = await handlers.cancel_for_order(order_id, uow())
+        except handlers.ReservationNotFound as exc:
+            raise NotFound(str(exc)) from None
+        except CookingAlreadyStarted as exc:
+            raise CookingStartedError(str(exc)) from None
+        return _reservation(reservation)
+
+    return api

@@ -1,0 +1,151 @@
+"""The kitchen's model: menus, a day's stock of portions, reservations and cooking tickets.
+
+Standard library only. Every transition is guarded here; an illegal move raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class KitchenError(Exception):
+    """A request the kitchen must refuse."""
+
+
+class NotOnMenu(KitchenError):
+    pass
+
+
+class SoldOut(KitchenError):
+    pass
+
+
+class IllegalCookTransition(KitchenError):
+    pass
+
+
+class CookingAlreadyStarted(KitchenError):
+    pass
+
+
+class ReservationMismatch(KitchenError):
+    """The same order id came back asking for another menu or quantity."""
+
+
+class CookStatus(StrEnum):
+    RECEIVED = "RECEIVED"
+    COOKING = "COOKING"
+    COOKED = "COOKED"
+    CANCELLED = "CANCELLED"
+
+
+class ReservationStatus(StrEnum):
+    HELD = "HELD"  # reserved for an order that hall is about to commit
+    USED = "USED"  # the order was placed and its ticket opened
+    RELEASED = "RELEASED"  # given back: the order was cancelled
+
+
+@dataclass
+class Menu:
+    name: str
+    price: int
+    daily_portions: int
+    menu_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("a menu needs a name")
+        if self.price < 0 or self.daily_portions < 0:
+            raise ValueError("price and daily portions cannot be negative")
+
+
+@dataclass
+class DailyStock:
+    """How many of a menu's portions are spoken for on one day."""
+
+    menu_id: int
+    day: date
+    daily_portions: int
+    reserved: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(self.daily_portions - self.reserved, 0)
+
+    def reserve(self, qty: int) -> None:
+        if qty < 1:
+            raise ValueError("qty must be at least 1")
+        if qty > self.remaining:
+            raise SoldOut(f"only {self.remaining} portion(s) left today")
+        self.reserved += qty
+
+    def release(self, qty: int) -> None:
+        self.reserved = max(self.reserved - qty, 0)
+
+
+@dataclass
+class Reservation:
+    """Portions set aside for one order, made before hall commits it (idempotent per order)."""
+
+    order_id: str
+    menu_id: int
+    menu_name: str
+    price: int
+    qty: int
+    day: date
+    reserved_at: datetime
+    status: ReservationStatus = ReservationStatus.HELD
+
+    @property
+    def amount(self) -> int:
+        return self.price * self.qty
+
+    def same_request(self, menu_id: int, qty: int) -> bool:
+        return self.menu_id == menu_id and self.qty == qty
+
+    def use(self) -> None:
+        if self.status is ReservationStatus.RELEASED:
+            raise IllegalCookTransition("the reservation was already released")
+        self.status = ReservationStatus.USED
+
+    def release(self) -> bool:
+        """Give the portions back; False if they were already given back."""
+        if self.status is ReservationStatus.RELEASED:
+            return False
+        self.status = ReservationStatus.RELEASED
+        return True
+
+
+@dataclass
+class CookTicket:
+    order_id: str
+    menu_id: int
+    menu_name: str
+    qty: int
+    received_at: datetime
+    status: CookStatus = CookStatus.RECEIVED
+    cooked_at: datetime | None = None
+    cook_id: int | None = None
+
+    def change_to(self, target: CookStatus, now: datetime) -> bool:
+        """Move to ``target``; False if already there (a repeated request changes nothing)."""
+        if target is self.status:
+            return False
+        if target is CookStatus.COOKING and self.status is CookStatus.RECEIVED:
+            self.status = CookStatus.COOKING
+        elif target is CookStatus.COOKED and self.status is CookStatus.COOKING:
+            self.status, self.cooked_at = CookStatus.COOKED, now
+        else:
+            raise IllegalCookTransition(f"a {self.status} ticket cannot become {target}")
+        return True
+
+    def cancel(self) -> bool:
+        """Cancel before cooking; False if already cancelled."""
+        if self.status is CookStatus.CANCELLED:
+            return False
+        if self.status is not CookStatus.RECEIVED:
+            raise CookingAlreadyStarted(f"the ticket is already {self.status}")
+        self.status = CookStatus.CANCELLED
+        return True

@@ -1,0 +1,235 @@
+"""Kitchen's use cases: plain functions over a unit of work.
+
+Command handlers open and commit their own transaction; event handlers run inside the one
+the consumer opened for them (with the inbox row), and never commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from erestaurant.contracts import CookCancelled, Cooked, CookReceived, CookStarted, OrderPlaced
+from erestaurant.contracts import OrderCancelled as OrderCancelledEvent
+from erestaurant.kitchen.domain import (
+    CookStatus,
+    CookTicket,
+    Menu,
+    NotOnMenu,
+    Reservation,
+    ReservationMismatch,
+    ReservationStatus,
+)
+from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
+from erestaurant.platform import clock
+from erestaurant.platform.consumer import Handlers
+
+log = logging.getLogger(__name__)
+
+
+class TicketNotFound(LookupError):
+    pass
+
+
+class ReservationNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class RegisterMenu:
+    name: str
+    price: int
+    daily_portions: int
+
+
+@dataclass(frozen=True)
+class ReservePortions:
+    order_id: str
+    menu_id: int
+    qty: int
+
+
+async def register_menu(cmd: RegisterMenu, uow: KitchenUnitOfWork) -> Menu:
+    async with uow:
+        menu = await uow.menus.add(Menu(cmd.name, cmd.price, cmd.daily_portions))
+        await uow.commit()
+    log.info(
+        "menu %s registered: %s at %d won, %d a day",
+        menu.menu_id,
+        menu.name,
+        menu.price,
+        menu.daily_portions,
+    )
+    return menu
+
+
+async def reserve_portions(
+    cmd: ReservePortions, uow: KitchenUnitOfWork, timezone: str
+) -> tuple[Reservation, bool]:
+    """Set portions aside for an order; the same order id gets the same reservation back.
+
+    Returns the reservation and whether it was made now (False: an earlier call made it).
+    """
+    async with uow:
+        existing = await uow.reservations.get(cmd.order_id)
+        if existing is not None:
+            if not existing.same_request(cmd.menu_id, cmd.qty):
+                raise ReservationMismatch(f"order {cmd.order_id} was reserved for another meal")
+            return existing, False
+        menu = await uow.menus.get(cmd.menu_id)
+        if menu is None:
+            raise NotOnMenu(f"menu {cmd.menu_id} is not on the menu")
+        now = clock.now()
+        stock = await uow.stock.get_for_update(menu, clock.business_day(now, timezone))
+        stock.reserve(cmd.qty)
+        await uow.stock.save(stock)
+        reservation = Reservation(
+            order_id=cmd.order_id,
+            menu_id=cmd.menu_id,
+            menu_name=menu.name,
+            price=menu.price,
+            qty=cmd.qty,
+            day=stock.day,
+            reserved_at=now,
+        )
+        await uow.reservations.add(reservation)
+        await uow.commit()
+    return reservation, True
+
+
+async def cancel_for_order(order_id: str, uow: KitchenUnitOfWork) -> Reservation:
+    """Hall cancels an order: cancel its ticket (if any yet) and release its portions.
+
+    The kitchen decides between a cancel and the start of cooking, because both change the
+    ticket: a ticket already cooking raises CookingAlreadyStarted and nothing changes.
+    """
+    async with uow:
+        reservation = await uow.reservations.get(order_id)
+        if reservation is None:
+            raise ReservationNotFound(f"no reservation for order {order_id}")
+        ticket = await uow.tickets.for_order(order_id)
+        ticket_cancelled = False
+        if ticket is not None:
+            ticket_cancelled = ticket.cancel()
+            await uow.tickets.save(ticket)
+        if reservation.release():
+            await _give_back(reservation, uow)
+            uow.emit(
+                CookCancelled(
+                    cook_id=ticket.cook_id if ticket else None,
+                    order_id=order_id,
+                    cancelled_at=clock.now(),
+                )
+            )
+        elif ticket_cancelled:
+            log.warning("order %s: ticket cancelled after its portions were released", order_id)
+        await uow.commit()
+    return reservation
+
+
+async def change_cook_status(
+    cook_id: int, target: CookStatus, uow: KitchenUnitOfWork
+) -> CookTicket:
+    async with uow:
+        ticket = await uow.tickets.get(cook_id)
+        if ticket is None:
+            raise TicketNotFound(f"no cooking ticket {cook_id}")
+        now = clock.now()
+        if ticket.change_to(target, now):
+            await uow.tickets.save(ticket)
+            if target is CookStatus.COOKING:
+                uow.emit(CookStarted(cook_id=cook_id, order_id=ticket.order_id, started_at=now))
+            else:
+                uow.emit(Cooked(cook_id=cook_id, order_id=ticket.order_id, cooked_at=now))
+            await uow.commit()
+    return ticket
+
+
+# -- event handlers ----------------------------------------------------------------------
+
+
+async def open_ticket(event: OrderPlaced, uow: KitchenUnitOfWork) -> None:
+    """An order was placed: open its cooking ticket (cancelled at once if hall already
+    cancelled it before this event arrived)."""
+    if await uow.tickets.for_order(event.order_id) is not None:
+        return
+    reservation = await uow.reservations.get(event.order_id)
+    if reservation is None:
+        # Hall always reserves before it commits, so this means the reservation row was
+        # lost; the order was accepted all the same, so the kitchen cooks it.
+        log.error(
+            "order %s placed without a reservation; opening its ticket anyway", event.order_id
+        )
+        reservation = Reservation(
+            order_id=event.order_id,
+            menu_id=event.menu_id,
+            menu_name=event.menu_name,
+            price=event.amount // max(event.qty, 1),
+            qty=event.qty,
+            day=event.ordered_at.date(),
+            reserved_at=event.ordered_at,
+        )
+        await uow.reservations.add(reservation)
+    ticket = CookTicket(
+        order_id=event.order_id,
+        menu_id=event.menu_id,
+        menu_name=event.menu_name,
+        qty=event.qty,
+        received_at=clock.now(),
+    )
+    if reservation.status is ReservationStatus.RELEASED:
+        ticket.status = CookStatus.CANCELLED
+        await uow.tickets.add(ticket)
+        return
+    reservation.use()
+    await uow.reservations.save(reservation)
+    await uow.tickets.add(ticket)
+    assert ticket.cook_id is not None
+    uow.emit(
+        CookReceived(
+            cook_id=ticket.cook_id,
+            order_id=ticket.order_id,
+            menu_id=ticket.menu_id,
+            menu_name=ticket.menu_name,
+            qty=ticket.qty,
+            received_at=ticket.received_at,
+        )
+    )
+
+
+async def confirm_cancellation(event: OrderCancelledEvent, uow: KitchenUnitOfWork) -> None:
+    """Hall cancelled an order. Hall asked the kitchen first, so normally this finds the
+    ticket already cancelled; it matters when that call was lost half-way."""
+    reservation = await uow.reservations.get(event.order_id)
+    if reservation is None or reservation.status is ReservationStatus.RELEASED:
+        return
+    ticket = await uow.tickets.for_order(event.order_id)
+    if ticket is not None and ticket.status in (CookStatus.COOKING, CookStatus.COOKED):
+        log.error("order %s cancelled in hall but its ticket is %s", event.order_id, ticket.status)
+        return
+    if ticket is not None and ticket.cancel():
+        await uow.tickets.save(ticket)
+    reservation.release()
+    await _give_back(reservation, uow)
+    uow.emit(
+        CookCancelled(
+            cook_id=ticket.cook_id if ticket else None,
+            order_id=event.order_id,
+            cancelled_at=clock.now(),
+        )
+    )
+
+
+async def _give_back(reservation: Reservation, uow: KitchenUnitOfWork) -> None:
+    await uow.reservations.save(reservation)
+    menu = await uow.menus.get(reservation.menu_id)
+    assert menu is not None
+    stock = await uow.stock.get_for_update(menu, reservation.day)
+    stock.release(reservation.qty)
+    await uow.stock.save(stock)
+
+
+HANDLERS: Handlers = {
+    OrderPlaced: open_ticket,
+    OrderCancelledEvent: confirm_cancellation,
+}

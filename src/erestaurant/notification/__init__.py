@@ -1,0 +1,1 @@
+"""notification: tells an employee that their meal is ready."""

@@ -1,0 +1,1 @@
+"""payment: payroll accounts, salary deductions (exactly once per completed order), payroll."""

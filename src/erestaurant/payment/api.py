@@ -1,0 +1,145 @@
+"""Payment's HTTP API under /payments."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import Field, StrictStr
+
+from erestaurant.payment import handlers
+from erestaurant.payment.domain import CardAlreadyRegistered, Employee, Payment, PaymentStatus
+from erestaurant.payment.unit_of_work import PaymentUnitOfWork
+from erestaurant.platform.errors import Conflict, NotFound, with_code
+from erestaurant.platform.schema import Camel, CardNo
+
+PayPeriod = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
+
+
+class NewEmployee(Camel):
+    employee_card_no: CardNo
+    name: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+
+
+class EmployeeOut(Camel):
+    employee_card_no: str
+    name: str
+    registered_at: datetime
+
+
+class PaymentOut(Camel):
+    payment_id: int
+    order_id: str
+    employee_card_no: str
+    amount: int
+    status: PaymentStatus
+    pay_period: str | None
+    deducted_at: datetime | None
+
+
+class PayrollLine(Camel):
+    employee_card_no: str
+    name: str
+    deductions: int
+    total_amount: int
+
+
+class Payroll(Camel):
+    pay_period: str
+    employees: list[PayrollLine]
+    total_amount: int
+
+
+CardTakenError = with_code(Conflict, "CARD_ALREADY_REGISTERED")
+
+
+def _payment(p: Payment) -> PaymentOut:
+    assert p.payment_id is not None
+    assert p.employee_card_no is not None
+    assert p.amount is not None
+    return PaymentOut(
+        payment_id=p.payment_id,
+        order_id=p.order_id,
+        employee_card_no=p.employee_card_no,
+        amount=p.amount,
+        status=p.status,
+        pay_period=p.pay_period,
+        deducted_at=p.deducted_at,
+    )
+
+
+def _employee(e: Employee) -> EmployeeOut:
+    return EmployeeOut(**e.__dict__)
+
+
+def router(uow: Callable[[], PaymentUnitOfWork]) -> APIRouter:
+    api = APIRouter(prefix="/payments", tags=["payment"])
+
+    @api.post("/employees", status_code=status.HTTP_201_CREATED, response_model=EmployeeOut)
+    async def register_employee(body: NewEmployee, response: Response) -> EmployeeOut:
+        cmd = handlers.RegisterEmployee(body.employee_card_no, body.name)
+        try:
+            employee, created = await handlers.register_employee(cmd, uow())
+        except CardAlreadyRegistered as exc:
+            raise CardTakenError(str(exc)) from None
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return _employee(employee)
+
+    @api.get("/employees", response_model=list[EmployeeOut])
+    async def list_employees() -> list[EmployeeOut]:
+        async with uow() as tx:
+            return [_employee(e) for e in await tx.employees.list()]
+
+    @api.get("/employees/{employee_card_no}", response_model=EmployeeOut)
+    async def get_employee(employee_card_no: str) -> EmployeeOut:
+        async with uow() as tx:
+            employee = await tx.employees.get(employee_card_no)
+        if employee is None:
+            raise NotFound(f"no payroll account for card {employee_card_no}")
+        return _employee(employee)
+
+    @api.get("/payments", response_model=list[PaymentOut])
+    async def list_payments(
+        employee_card_no: Annotated[
+            str, Query(alias="employeeCardNo", min_length=1, max_length=32)
+        ],
+    ) -> list[PaymentOut]:
+        async with uow() as tx:
+            return [_payment(p) for p in await tx.payments.of_employee(employee_card_no)]
+
+    @api.get("/payroll/{pay_period}", response_model=Payroll)
+    async def payroll(
+        pay_period: PayPeriod, format: Literal["json", "csv"] = "json"
+    ) -> Payroll | Response:
+        async with uow() as tx:
+            lines = [
+                PayrollLine(employee_card_no=card, name=name, deductions=n, total_amount=total)
+                for card, name, n, total in await tx.payments.payroll(pay_period)
+            ]
+        if format == "csv":
+            return Response(
+                _csv(lines),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="payroll-{pay_period}.csv"'},
+            )
+        return Payroll(
+            pay_period=pay_period,
+            employees=lines,
+            total_amount=sum(line.total_amount for line in lines),
+        )
+
+    return api
+
+
+def _csv(lines: list[PayrollLine]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["employeeCardNo", "name", "deductions", "totalAmount"])
+    for line in lines:
+        writer.writerow([line.employee_card_no, line.name, line.deductions, line.total_amount])
+    return out.getvalue()

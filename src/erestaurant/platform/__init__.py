@@ -1,0 +1,1 @@
+"""Plumbing shared by every service: settings, database, outbox, relay, inbox, broker, web."""

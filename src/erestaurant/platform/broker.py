@@ -1,0 +1,99 @@
+"""The connection to NATS JetStream and the one stream that carries every event."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+
+log = logging.getLogger(__name__)
+
+SUBJECT_PREFIX = "erestaurant"
+
+# JetStream drops a repeated Nats-Msg-Id only inside this window; beyond it the inbox
+# of each consumer is what keeps a late re-publish harmless.
+DUPLICATE_WINDOW_SECONDS = 120.0
+
+
+def stream_config(name: str) -> StreamConfig:
+    return StreamConfig(
+        name=name,
+        subjects=[f"{SUBJECT_PREFIX}.>"],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    )
+
+
+class Broker:
+    def __init__(self, url: str, stream: str, client_name: str) -> None:
+        self.url = url
+        self.stream = stream
+        self._name = client_name
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None:
+            raise RuntimeError("broker not connected yet")
+        return self._js
+
+    async def connect(self, first_retry_seconds: float = 0.2) -> None:
+        """Connect, retrying until the server answers; the service serves meanwhile."""
+        delay = first_retry_seconds
+        while True:
+            try:
+                self._nc = await nats.connect(
+                    self.url,
+                    name=self._name,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                )
+                break
+            except (OSError, TimeoutError, nats.errors.NoServersError) as exc:
+                log.warning(
+                    "NATS at %s not reachable (%s); retrying in %.1fs", self.url, exc, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self._js = self._nc.jetstream()
+        await self.ensure_stream()
+        log.info("connected to NATS at %s, stream %s", self.url, self.stream)
+
+    async def ensure_stream(self) -> None:
+        config = stream_config(self.stream)
+        try:
+            await self.js.add_stream(config)
+        except BadRequestError:
+            # It exists with other settings (an operator may have tuned it): keep theirs.
+            await self.js.stream_info(self.stream)
+
+    async def close(self) -> None:
+        if self._nc is not None and not self._nc.is_closed:
+            await self._nc.drain()
+        self._nc = None
+        self._js = None
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.warning("NATS error: %s", exc)
+
+    async def _on_disconnected(self) -> None:
+        log.warning("disconnected from NATS")
+
+    async def _on_reconnected(self) -> None:
+        log.info("reconnected to NATS")

@@ -1,0 +1,112 @@
+"""A durable JetStream pull consumer that hands each event to its handler exactly once.
+
+The inbox row and the handler's effect share one transaction; the message is acked only
+after that commit. A crash before the ack means a redelivery, which the inbox turns into a
+no-op. A failing handler's message is redelivered later, with a growing delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from erestaurant.contracts import CATALOG, Envelope, IntegrationEvent, UnknownEventError, decode
+from erestaurant.platform import correlation
+from erestaurant.platform.broker import SUBJECT_PREFIX, Broker
+from erestaurant.platform.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[Any, Any], Awaitable[None]]
+Handlers = Mapping[type[IntegrationEvent], EventHandler]
+
+ACK_WAIT_SECONDS = 30.0
+FETCH_BATCH = 100
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        broker: Broker,
+        durable: str,
+        handlers: Handlers,
+        uow_factory: Callable[[], UnitOfWork],
+    ) -> None:
+        self._broker = broker
+        self._durable = durable
+        self._handlers = {cls.event_type(): handler for cls, handler in handlers.items()}
+        self._subjects = sorted(cls.subject(SUBJECT_PREFIX) for cls in handlers)
+        self._uow_factory = uow_factory
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the event in hand, ack it, and return from run()."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        if not self._subjects:
+            return
+        js = self._broker.js
+        await js.add_consumer(
+            self._broker.stream,
+            ConsumerConfig(
+                durable_name=self._durable,
+                filter_subjects=self._subjects,
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=ACK_WAIT_SECONDS,
+                max_ack_pending=1000,
+            ),
+        )
+        sub = await js.pull_subscribe_bind(durable=self._durable, stream=self._broker.stream)
+        log.info("consuming %s as %s", ", ".join(self._subjects), self._durable)
+        while not self._stopping.is_set():
+            try:
+                messages = await sub.fetch(FETCH_BATCH, timeout=1.0)
+            except TimeoutError:
+                continue
+            except Exception as exc:  # the connection is down: nats-py reconnects by itself
+                log.warning("fetch failed (%s); retrying", exc)
+                await asyncio.sleep(0.5)
+                continue
+            for message in messages:
+                await self.handle(message)
+
+    async def handle(self, message: Msg) -> None:
+        try:
+            envelope = Envelope.from_json(message.data)
+            event = decode(envelope, CATALOG)
+        except UnknownEventError as exc:
+            log.error("dropping unreadable message on %s: %s", message.subject, exc)
+            await message.term()
+            return
+        correlation.correlation_id.set(envelope.correlation_id)
+        correlation.causation_id.set(envelope.event_id)
+        try:
+            await self.apply(envelope, event)
+        except Exception:
+            attempt = message.metadata.num_delivered
+            log.exception(
+                "handling %s %s failed (attempt %d)",
+                envelope.event_type,
+                envelope.event_id,
+                attempt,
+            )
+            await message.nak(delay=min(0.5 * 2 ** min(attempt, 6), 30.0))
+            return
+        await message.ack()
+
+    async def apply(self, envelope: Envelope, event: IntegrationEvent) -> None:
+        """Run the handler and record the event in the inbox, in one transaction."""
+        handler = self._handlers[envelope.event_type]
+        async with self._uow_factory() as uow:
+            if not await uow.mark_handled(envelope):
+                log.debug("%s %s already handled", envelope.event_type, envelope.event_id)
+                return
+            await handler(event, uow)
+            await uow.commit()

@@ -1,0 +1,96 @@
+"""The outbox relay: publishes committed outbox rows to JetStream, then marks them published.
+
+Each row goes out with its event id as ``Nats-Msg-Id``, so JetStream drops a second copy
+sent within its duplicate window (a crash between publish and marking); consumers' inboxes
+catch any later one. A commit wakes the relay at once; a slow poll finds rows left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from erestaurant.platform import clock
+from erestaurant.platform.broker import Broker
+
+log = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT_SECONDS = 10.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        table: Table,
+        broker: Broker,
+        poll_seconds: float = 1.0,
+        batch_size: int = 500,
+    ) -> None:
+        self._engine = engine
+        self._table = table
+        self._broker = broker
+        self._poll_seconds = poll_seconds
+        self._batch_size = batch_size
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wakeup.clear()
+            try:
+                sent = await self.publish_pending()
+            except Exception:
+                log.exception("outbox relay pass failed; will retry")
+                sent = 0
+            if sent < self._batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows; the number marked published."""
+        if not self._broker.connected:
+            return 0
+        t = self._table
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(t.c.id, t.c.event_id, t.c.subject, t.c.body)
+                    .where(t.c.published_at.is_(None))
+                    .order_by(t.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0
+        # The connection is given back while we wait on the broker: requests go on.
+        js = self._broker.js
+        acks = [
+            await js.publish_async(
+                row.subject, row.body.encode(), headers={"Nats-Msg-Id": row.event_id}
+            )
+            for row in rows
+        ]
+        results = await asyncio.wait_for(
+            asyncio.gather(*acks, return_exceptions=True), PUBLISH_TIMEOUT_SECONDS
+        )
+        done = [
+            row.id
+            for row, result in zip(rows, results, strict=True)
+            if not isinstance(result, BaseException)
+        ]
+        failed = len(rows) - len(done)
+        if failed:
+            log.warning("%d of %d outbox events not acknowledged; will retry", failed, len(rows))
+        if done:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    update(t).where(t.c.id.in_(done)).values(published_at=clock.now())
+                )
+        return len(done)

@@ -1,0 +1,162 @@
+"""A service process: its engine, broker, relay and consumer, their start and their stop.
+
+Each service's bootstrap builds one Runtime, adds its routes and event handlers, and calls
+``serve``. The web app answers /health/live at once; /health/ready once the database and
+the broker are reachable, and no longer once shutdown has begun.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData, Table
+
+from erestaurant.platform import db
+from erestaurant.platform import logging as service_logging
+from erestaurant.platform.broker import Broker
+from erestaurant.platform.consumer import EventConsumer, Handlers
+from erestaurant.platform.relay import OutboxRelay
+from erestaurant.platform.settings import ServiceSettings
+from erestaurant.platform.uow import UnitOfWork
+from erestaurant.platform.web import create_app
+
+log = logging.getLogger(__name__)
+
+U = TypeVar("U", bound=UnitOfWork)
+
+CHECK_TIMEOUT_SECONDS = 2.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+class Runtime:
+    def __init__(
+        self, settings: ServiceSettings, metadata: MetaData, outbox: Table, inbox: Table
+    ) -> None:
+        self.settings = settings
+        self._outbox, self._inbox = outbox, inbox
+        self.engine = db.create_engine(settings.database)
+        self.broker = Broker(settings.nats_url, settings.stream, settings.service)
+        self.relay = OutboxRelay(self.engine, outbox, self.broker, settings.relay_poll_seconds)
+        self.shutting_down = False
+        self._metadata = metadata
+        self._consumer: EventConsumer | None = None
+        self._consumer_task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+        self.app: FastAPI = create_app(f"e-restaurant {settings.service}")
+        self.app.router.lifespan_context = self._lifespan
+        self.app.add_api_route("/health/live", self._live, methods=["GET"], tags=["health"])
+        self.app.add_api_route("/health/ready", self._ready, methods=["GET"], tags=["health"])
+
+    def unit_of_work(self, kind: type[U]) -> Callable[[], U]:
+        """A factory of the service's units of work, each waking the relay on commit."""
+        return lambda: kind(self.engine, self._outbox, self._inbox, self.relay.wake)
+
+    def subscribe(self, handlers: Handlers, uow_factory: Callable[[], UnitOfWork]) -> None:
+        self._consumer = EventConsumer(self.broker, self.settings.service, handlers, uow_factory)
+
+    def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Release a resource of the service's own (an HTTP client) when the process stops."""
+        self._closers.append(close)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        await db.create_schema(self.engine, self._metadata)
+        self._tasks.append(asyncio.create_task(self._connect_then_work()))
+        log.info(
+            "%s serving on %s:%d", self.settings.service, self.settings.host, self.settings.port
+        )
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def _connect_then_work(self) -> None:
+        await self.broker.connect()
+        self._tasks.append(asyncio.create_task(_forever("outbox relay", self.relay.run)))
+        if self._consumer is not None:
+            self._consumer_task = asyncio.create_task(
+                _forever("event consumer", self._consumer.run)
+            )
+            self._tasks.append(self._consumer_task)
+
+    async def stop(self) -> None:
+        """Stop taking events, finish the one in hand, publish what was committed, close."""
+        self.shutting_down = True
+        if self._consumer is not None and self._consumer_task is not None:
+            self._consumer.stop()
+            await asyncio.wait([self._consumer_task], timeout=STOP_TIMEOUT_SECONDS)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.relay.publish_pending(), STOP_TIMEOUT_SECONDS)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for close in self._closers:
+            with contextlib.suppress(Exception):
+                await close()
+        await self.broker.close()
+        await self.engine.dispose()
+        log.info("%s stopped", self.settings.service)
+
+    # -- health ----------------------------------------------------------------------------
+
+    async def _live(self) -> dict[str, str]:
+        return {"status": "UP"}
+
+    async def _ready(self) -> JSONResponse:
+        checks: dict[str, Any] = {
+            "database": await _check(db.ping(self.engine)),
+            "broker": "UP" if self.broker.connected else "DOWN",
+            "accepting": "NO" if self.shutting_down else "YES",
+        }
+        ready = checks["database"] == "UP" and checks["broker"] == "UP" and not self.shutting_down
+        return JSONResponse(
+            {"status": "UP" if ready else "DOWN", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    # -- process ---------------------------------------------------------------------------
+
+    def serve(self) -> None:
+        service_logging.configure(self.settings.service, self.settings.log_level)
+        config = uvicorn.Config(
+            self.app,
+            host=self.settings.host,
+            port=self.settings.port,
+            loop="uvloop",
+            http="httptools",
+            log_config=None,
+            lifespan="on",
+            timeout_graceful_shutdown=int(STOP_TIMEOUT_SECONDS),
+        )
+        uvicorn.Server(config).run()
+
+
+async def _check(probe: Awaitable[None]) -> str:
+    try:
+        await asyncio.wait_for(probe, CHECK_TIMEOUT_SECONDS)
+    except Exception as exc:
+        return f"DOWN: {exc.__class__.__name__}"
+    return "UP"
+
+
+async def _forever(name: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Run a background loop; if it dies, say so and start it again."""
+    while True:
+        try:
+            await work()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; restarting it in 1s", name)
+            await asyncio.sleep(1.0)

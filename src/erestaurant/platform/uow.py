@@ -1,0 +1,90 @@
+"""The unit of work: one database transaction holding a change, its outbox rows and its inbox row.
+
+Services subclass it to attach their repositories in ``_open_repositories``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from erestaurant.contracts import Envelope, IntegrationEvent
+from erestaurant.platform import clock, correlation, inbox, outbox
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        outbox_table: Table,
+        inbox_table: Table,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._engine = engine
+        self._outbox = outbox_table
+        self._inbox = inbox_table
+        self._on_commit = on_commit
+        self._pending: list[tuple[str, Envelope]] = []
+        self._connection: AsyncConnection | None = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._connection
+
+    async def __aenter__(self) -> Self:
+        self._pending = []
+        self._connection = await self._engine.connect()
+        await self._connection.begin()
+        self._open_repositories(self._connection)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                await connection.rollback()
+        finally:
+            await connection.close()
+
+    def _open_repositories(self, connection: AsyncConnection) -> None:
+        """Attach the service's repositories to this transaction's connection."""
+
+    def emit(self, event: IntegrationEvent) -> None:
+        """Queue an event; it is written to the outbox when (and only if) this commits."""
+        envelope = Envelope.wrap(
+            event,
+            occurred_at=clock.now(),
+            correlation_id=correlation.current(),
+            causation_id=correlation.causation_id.get(),
+        )
+        self._pending.append((event.subject(), envelope))
+
+    async def mark_handled(self, envelope: Envelope) -> bool:
+        """Record an incoming event in the inbox; False if it was handled before."""
+        return await inbox.record(
+            self.connection, self._inbox, envelope.event_id, envelope.event_type, clock.now()
+        )
+
+    async def commit(self) -> None:
+        pending, self._pending = self._pending, []
+        await outbox.append(self.connection, self._outbox, pending, clock.now())
+        await self.connection.commit()
+        if pending:
+            self._on_commit()
+
+    async def rollback(self) -> None:
+        self._pending = []
+        await self.connection.rollback()

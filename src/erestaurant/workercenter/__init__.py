@@ -1,0 +1,1 @@
+"""workercenter: the CQRS read model of every employee's orders, fed only by events."""

@@ -1,0 +1,68 @@
+"""Workercenter's table and repository (SQLAlchemy Core, engine-neutral)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Integer, String, Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from erestaurant.platform.db import UTCDateTime, new_metadata
+from erestaurant.platform.inbox import inbox_table
+from erestaurant.platform.outbox import outbox_table
+from erestaurant.workercenter.domain import MyPageRow
+
+metadata = new_metadata()
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+
+mypages = Table(
+    "mypages",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("employee_card_no", String(32), nullable=True, index=True),
+    Column("menu_name", String(100), nullable=True),
+    Column("qty", Integer, nullable=True),
+    Column("amount", Integer, nullable=True),
+    Column("order_status", String(16), nullable=True),
+    Column("cook_status", String(16), nullable=True),
+    Column("payment_status", String(16), nullable=True),
+    Column("notified", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+class MyPageRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, order_id: str) -> MyPageRow | None:
+        row = (
+            await self._conn.execute(select(mypages).where(mypages.c.order_id == order_id))
+        ).first()
+        return None if row is None else MyPageRow(**row._mapping)
+
+    async def of_employee(self, employee_card_no: str, limit: int) -> list[MyPageRow]:
+        query = (
+            select(mypages)
+            .where(mypages.c.employee_card_no == employee_card_no)
+            .order_by(mypages.c.updated_at.desc())
+            .limit(limit)
+        )
+        return [MyPageRow(**row._mapping) for row in await self._conn.execute(query)]
+
+    async def save(self, row: MyPageRow, *, new: bool) -> None:
+        values = _values(row)
+        if new:
+            await self._conn.execute(insert(mypages).values(**values))
+        else:
+            del values["order_id"]
+            await self._conn.execute(
+                update(mypages).where(mypages.c.order_id == row.order_id).values(**values)
+            )
+
+
+def _values(row: MyPageRow) -> dict[str, Any]:
+    values = dict(row.__dict__)
+    del values["changed"]
+    return values

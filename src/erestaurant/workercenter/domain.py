@@ -1,0 +1,57 @@
+"""One row of an employee's "my page": an order as the owning services last told it.
+
+Events reach the view in any order after a redelivery, so a status only ever moves forward:
+a late "cooking started" never overwrites "cooked". Standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# How far along each status is; a status of lower rank than the current one is stale.
+ORDER_RANK = {"ORDERED": 1, "COOKING": 2, "COMPLETED": 3, "CANCELLED": 3}
+COOK_RANK = {"RECEIVED": 1, "COOKING": 2, "COOKED": 3, "CANCELLED": 3}
+PAYMENT_RANK = {"PENDING": 1, "DEDUCTED": 2, "CANCELLED": 2}
+
+
+@dataclass
+class MyPageRow:
+    order_id: str
+    updated_at: datetime
+    employee_card_no: str | None = None
+    menu_name: str | None = None
+    qty: int | None = None
+    amount: int | None = None
+    order_status: str | None = None
+    cook_status: str | None = None
+    payment_status: str | None = None
+    notified: bool = False
+    changed: bool = field(default=False, compare=False, repr=False)
+
+    def describe(self, employee_card_no: str, menu_name: str, qty: int, amount: int) -> None:
+        self.employee_card_no, self.menu_name = employee_card_no, menu_name
+        self.qty, self.amount = qty, amount
+        self.changed = True
+
+    def advance_order(self, status: str) -> None:
+        self.order_status = self._forward(self.order_status, status, ORDER_RANK)
+
+    def advance_cook(self, status: str) -> None:
+        self.cook_status = self._forward(self.cook_status, status, COOK_RANK)
+
+    def advance_payment(self, status: str) -> None:
+        self.payment_status = self._forward(self.payment_status, status, PAYMENT_RANK)
+
+    def mark_notified(self) -> None:
+        self.changed = self.changed or not self.notified
+        self.notified = True
+
+    def touch(self, at: datetime) -> None:
+        self.updated_at = max(self.updated_at, at)
+
+    def _forward(self, current: str | None, new: str, rank: dict[str, int]) -> str | None:
+        if current is not None and rank[new] <= rank[current]:
+            return current
+        self.changed = True
+        return new
