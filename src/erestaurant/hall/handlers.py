@@ -161,6 +161,7 @@ async def _get(order_id: str, uow: HallUnitOfWork) -> Order:
 
 async def learn_card(event: EmployeeRegistered, uow: HallUnitOfWork) -> None:
     await uow.cards.put(Card(event.employee_card_no, event.name))
+    log.info("card %s may now order", event.employee_card_no)
 
 
 async def mark_cooking(event: CookStarted, uow: HallUnitOfWork) -> None:

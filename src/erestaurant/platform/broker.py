@@ -84,10 +84,15 @@ class Broker:
             await self.js.stream_info(self.stream)
 
     async def close(self) -> None:
-        if self._nc is not None and not self._nc.is_closed:
-            await self._nc.drain()
-        self._nc = None
-        self._js = None
+        """Send what is buffered (the last acks), then close; the consumer has stopped by now."""
+        nc, self._nc, self._js = self._nc, None, None
+        if nc is None or nc.is_closed:
+            return
+        try:
+            await nc.flush(timeout=2)
+        except Exception as exc:  # closing anyway: unsent acks only mean redeliveries
+            log.warning("could not flush to NATS before closing: %s", exc)
+        await nc.close()
 
     async def _on_error(self, exc: Exception) -> None:
         log.warning("NATS error: %s", exc)

@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Any, Any], Awaitable[None]]
 Handlers = Mapping[type[IntegrationEvent], EventHandler]
 
-ACK_WAIT_SECONDS = 30.0
 FETCH_BATCH = 100
 
 
@@ -36,7 +35,9 @@ class EventConsumer:
         durable: str,
         handlers: Handlers,
         uow_factory: Callable[[], UnitOfWork],
+        ack_wait_seconds: float = 10.0,
     ) -> None:
+        self._ack_wait = ack_wait_seconds
         self._broker = broker
         self._durable = durable
         self._handlers = {cls.event_type(): handler for cls, handler in handlers.items()}
@@ -59,7 +60,7 @@ class EventConsumer:
                 filter_subjects=self._subjects,
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
-                ack_wait=ACK_WAIT_SECONDS,
+                ack_wait=self._ack_wait,
                 max_ack_pending=1000,
             ),
         )

@@ -60,7 +60,13 @@ class Runtime:
         return lambda: kind(self.engine, self._outbox, self._inbox, self.relay.wake)
 
     def subscribe(self, handlers: Handlers, uow_factory: Callable[[], UnitOfWork]) -> None:
-        self._consumer = EventConsumer(self.broker, self.settings.service, handlers, uow_factory)
+        self._consumer = EventConsumer(
+            self.broker,
+            self.settings.service,
+            handlers,
+            uow_factory,
+            self.settings.ack_wait_seconds,
+        )
 
     def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
         """Release a resource of the service's own (an HTTP client) when the process stops."""

@@ -63,6 +63,16 @@ class ServiceSettings(Settings):
     stream: str = Field(default="ERESTAURANT", validation_alias="ERESTAURANT_STREAM")
     data_dir: Path = Field(default=Path("data"), validation_alias="ERESTAURANT_DATA_DIR")
     timezone: str = Field(default="Asia/Seoul", validation_alias="ERESTAURANT_TIMEZONE")
+    ack_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias="ERESTAURANT_ACK_WAIT_SECONDS",
+        description=(
+            "How long JetStream waits for an ack before redelivering. An event in flight to a"
+            " process that died comes back after this long, so keep it short; handlers take"
+            " milliseconds."
+        ),
+    )
     relay_poll_seconds: float = Field(
         default=1.0,
         gt=0,

@@ -1,0 +1,67 @@
+"""The runner keeps the system up: a killed service comes back; data outlives a restart."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import System, eventually, running_system
+
+pytestmark = pytest.mark.e2e
+
+ACK_WAIT_SECONDS = 10
+
+
+def _pid(system: System, service: str) -> int:
+    return int(re.findall(rf"started {service} \(pid (\d+)\)", system.logs())[-1])
+
+
+def test_a_killed_service_is_started_again(system: System) -> None:
+    card = system.register()
+    menu = system.menu()
+    before = _pid(system, "hall")
+    os.kill(before, signal.SIGKILL)
+    eventually(lambda: _pid(system, "hall"), lambda pid: pid != before)
+    eventually(lambda: _ready(system, "hall"), bool)
+    # An event that was on its way to the killed hall is redelivered after the ack wait.
+    placed = eventually(
+        lambda: system.http.post(
+            "/halls/orders", json={"employeeCardNo": card, "menuId": menu["menuId"]}
+        ),
+        lambda r: r.status_code == 201,
+        seconds=ACK_WAIT_SECONDS + 15,
+    )
+    assert placed.json()["status"] == "ORDERED"
+
+
+def _ready(system: System, service: str) -> bool:
+    try:
+        return system.http.get(f"{system.urls[service]}/health/ready").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_data_survives_a_restart(tmp_path: Path) -> None:
+    with running_system(tmp_path) as first:
+        card = first.register("Park Jiho")
+        menu = first.menu("Japchae", portions=5)
+        order_id = first.order(card, menu["menuId"]).json()["orderId"]
+        first.cook(order_id)
+    with running_system(tmp_path) as second:
+        assert second.http.get(f"/halls/orders/{order_id}").json()["status"] == "ORDERED"
+        remaining = next(
+            m for m in second.http.get("/kitchens/menus").json() if m["menuId"] == menu["menuId"]
+        )
+        assert remaining["remaining"] == 4
+        cook_id = second.cook(order_id)
+        second.http.patch(f"/kitchens/cooks/{cook_id}", json={"status": "COOKING"})
+        second.http.patch(f"/kitchens/cooks/{cook_id}", json={"status": "COOKED"})
+        eventually(
+            lambda: second.http.get("/payments/payments", params={"employeeCardNo": card}).json(),
+            lambda ps: [p["status"] for p in ps] == ["DEDUCTED"],
+        )

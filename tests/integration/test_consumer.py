@@ -1,0 +1,171 @@
+"""EventConsumer on real JetStream, with payment's handlers and tables, wired like bootstrap.py."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from erestaurant.contracts import Cooked, IntegrationEvent, OrderPlaced
+from erestaurant.payment import adapters
+from erestaurant.payment.handlers import handlers
+from erestaurant.payment.unit_of_work import PaymentUnitOfWork
+from erestaurant.platform.broker import Broker
+from erestaurant.platform.consumer import EventConsumer, EventHandler
+
+from .helpers import (
+    DEADLINE_SECONDS,
+    TIMEZONE,
+    consumer_info,
+    consuming,
+    cooked,
+    count,
+    envelope,
+    eventually,
+    order_placed,
+    payment_relay,
+    payment_uow_factory,
+    publish,
+    query,
+    running,
+    stream_messages,
+    wait_drained,
+)
+
+pytestmark = pytest.mark.integration
+
+DURABLE = "payment"
+DEDUCTED_SUBJECT = "erestaurant.payment.PaymentDeducted"
+
+
+async def deducted_on_stream(broker: Broker) -> list[dict[str, object]]:
+    return [
+        orjson.loads(m.data)["payload"]
+        for m in await stream_messages(broker)
+        if m.subject == DEDUCTED_SUBJECT
+    ]
+
+
+async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
+    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+) -> None:
+    # O-1: Cooked arrives before OrderPlaced. O-2: in order. Every envelope is published
+    # a second time under another Nats-Msg-Id, as a re-publish after the duplicate window
+    # would be: JetStream stores both copies and only the inbox can tell.
+    c1, p1 = envelope(cooked("O-1")), envelope(order_placed("O-1", card="E1", amount=6500))
+    p2, c2 = envelope(order_placed("O-2", card="E2", amount=8000)), envelope(cooked("O-2"))
+    last_seq = 0
+    for env in (c1, p1, p2, c2):
+        last_seq = (await publish(broker, env)).seq
+    for env in (c1, p1, p2, c2):
+        ack = await publish(broker, env, nats_msg_id=f"{env.event_id}-again")
+        assert not ack.duplicate
+        last_seq = ack.seq
+    assert (await broker.js.stream_info(broker.stream)).state.messages == 8
+
+    relay = payment_relay(payment_engine, broker)
+    consumer = EventConsumer(
+        broker, DURABLE, handlers(TIMEZONE), payment_uow_factory(payment_engine, relay)
+    )
+    async with running(relay.run), consuming(consumer):
+        await wait_drained(broker, DURABLE, last_seq)
+
+        async def both_published() -> bool:
+            return len(await deducted_on_stream(broker)) >= 2 and (
+                count(payment_db_path, "outbox", "published_at IS NULL") == 0
+            )
+
+        await eventually(both_published, "the two PaymentDeducted events are published")
+
+    payments = query(
+        payment_db_path,
+        "SELECT order_id, employee_card_no, amount, status FROM payments ORDER BY order_id",
+    )
+    assert payments == [("O-1", "E1", 6500, "DEDUCTED"), ("O-2", "E2", 8000, "DEDUCTED")]
+    assert count(payment_db_path, "inbox") == 4
+    assert count(payment_db_path, "outbox") == 2
+    deducted = await deducted_on_stream(broker)
+    assert sorted((d["orderId"], d["amount"]) for d in deducted) == [
+        ("O-1", 6500),
+        ("O-2", 8000),
+    ]
+
+
+async def test_a_failing_handler_is_redelivered_and_its_effect_applied_once(
+    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+) -> None:
+    real = handlers(TIMEZONE)
+    attempts = 0
+
+    async def flaky_cooked(event: Cooked, uow: PaymentUnitOfWork) -> None:
+        nonlocal attempts
+        attempts += 1
+        await real[Cooked](event, uow)  # the whole effect, then a failure: all rolled back
+        if attempts == 1:
+            raise ConnectionError("a passing failure")
+
+    subscribed: dict[type[IntegrationEvent], EventHandler] = {**real, Cooked: flaky_cooked}
+    await publish(broker, envelope(order_placed("O-9", card="E9", amount=5000)))
+    last_seq = (await publish(broker, envelope(cooked("O-9")))).seq
+
+    consumer = EventConsumer(
+        broker,
+        DURABLE,
+        subscribed,
+        payment_uow_factory(payment_engine),
+    )
+    async with consuming(consumer):
+        await wait_drained(broker, DURABLE, last_seq)
+
+    assert attempts == 2
+    assert query(payment_db_path, "SELECT order_id, status FROM payments") == [("O-9", "DEDUCTED")]
+    assert count(payment_db_path, "outbox", "subject = ?", DEDUCTED_SUBJECT) == 1
+    assert count(payment_db_path, "inbox") == 2
+
+
+async def test_a_message_is_acked_only_after_its_transaction_commits(
+    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+) -> None:
+    real = handlers(TIMEZONE)
+    entered, release = asyncio.Event(), asyncio.Event()
+    ack_pending_at_commit: list[int] = []
+
+    async def slow_order(event: OrderPlaced, uow: PaymentUnitOfWork) -> None:
+        entered.set()
+        await release.wait()
+        await real[OrderPlaced](event, uow)
+
+    class ObservedUnitOfWork(PaymentUnitOfWork):
+        async def commit(self) -> None:
+            await super().commit()
+            info = await consumer_info(broker, DURABLE)
+            assert info is not None
+            ack_pending_at_commit.append(info.num_ack_pending)
+
+    seq = (await publish(broker, envelope(order_placed("O-5", card="E5")))).seq
+    consumer = EventConsumer(
+        broker,
+        DURABLE,
+        {OrderPlaced: slow_order},
+        lambda: ObservedUnitOfWork(payment_engine, adapters.outbox, adapters.inbox),
+    )
+    async with consuming(consumer):
+        await asyncio.wait_for(entered.wait(), DEADLINE_SECONDS)
+        # Inside the handler's transaction: delivered, not acked, nothing committed.
+        info = await consumer_info(broker, DURABLE)
+        assert info is not None
+        assert info.num_ack_pending == 1
+        assert info.ack_floor is not None
+        assert (info.ack_floor.stream_seq or 0) < seq
+        assert count(payment_db_path, "inbox") == 0
+        assert count(payment_db_path, "payments") == 0
+
+        release.set()
+        await wait_drained(broker, DURABLE, seq)
+
+    assert ack_pending_at_commit == [1]  # committed while the message was still unacked
+    assert count(payment_db_path, "inbox") == 1
+    assert query(payment_db_path, "SELECT order_id, status FROM payments") == [("O-5", "PENDING")]

@@ -1,0 +1,94 @@
+"""The inbox in a real SQLite file: a handled event's effect is never applied twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from erestaurant.payment.handlers import handlers, record_order
+from erestaurant.platform.broker import Broker
+from erestaurant.platform.consumer import EventConsumer
+
+from .helpers import STREAM, TIMEZONE, cooked, count, envelope, order_placed, payment_uow_factory
+
+pytestmark = pytest.mark.integration
+
+
+class Boom(Exception):
+    pass
+
+
+async def test_mark_handled_is_false_the_second_time_and_the_effect_is_not_repeated(
+    payment_engine: AsyncEngine, payment_db_path: Path
+) -> None:
+    uow = payment_uow_factory(payment_engine)
+    event = order_placed("O-1")
+    env = envelope(event)
+
+    async with uow() as u:
+        assert await u.mark_handled(env) is True
+        await record_order(event, u, TIMEZONE)
+        await u.commit()
+
+    async with uow() as u:
+        assert await u.mark_handled(env) is False
+        # What the consumer does then: nothing, and the transaction is rolled back.
+
+    async with uow() as u:
+        assert await u.mark_handled(env) is False
+
+    assert count(payment_db_path, "inbox") == 1
+    assert count(payment_db_path, "inbox", "event_id = ?", env.event_id) == 1
+    assert count(payment_db_path, "payments", "order_id = 'O-1'") == 1
+
+
+async def test_an_event_whose_handling_rolled_back_is_not_marked_handled(
+    payment_engine: AsyncEngine, payment_db_path: Path
+) -> None:
+    uow = payment_uow_factory(payment_engine)
+    event = order_placed("O-2")
+    env = envelope(event)
+
+    async def fails_after_marking() -> None:
+        async with uow() as u:
+            assert await u.mark_handled(env) is True
+            await record_order(event, u, TIMEZONE)
+            raise Boom
+
+    with pytest.raises(Boom):
+        await fails_after_marking()
+    assert count(payment_db_path, "inbox") == 0
+    assert count(payment_db_path, "payments") == 0
+
+    async with uow() as u:
+        assert await u.mark_handled(env) is True  # the retry really runs
+        await record_order(event, u, TIMEZONE)
+        await u.commit()
+    assert count(payment_db_path, "inbox") == 1
+    assert count(payment_db_path, "payments") == 1
+
+
+async def test_consumer_apply_twice_deducts_once(
+    payment_engine: AsyncEngine, payment_db_path: Path
+) -> None:
+    # apply() is what runs for each delivered message; no broker is needed to call it.
+    consumer = EventConsumer(
+        Broker("nats://127.0.0.1:1", STREAM, "unused"),
+        "payment",
+        handlers(TIMEZONE),
+        payment_uow_factory(payment_engine),
+    )
+    placed, done = order_placed("O-3", amount=7000), cooked("O-3")
+    placed_env, cooked_env = envelope(placed), envelope(done)
+
+    for _ in range(3):
+        await consumer.apply(placed_env, placed)
+        await consumer.apply(cooked_env, done)
+
+    assert count(payment_db_path, "inbox") == 2
+    rows = count(payment_db_path, "payments", "order_id = 'O-3' AND status = 'DEDUCTED'")
+    assert rows == 1
+    assert count(payment_db_path, "payments") == 1
+    assert count(payment_db_path, "outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 1

@@ -1,0 +1,242 @@
+"""The kitchen's model: menus, the day's portions, reservations and cooking tickets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from erestaurant.kitchen.domain import (
+    CookingAlreadyStarted,
+    CookStatus,
+    CookTicket,
+    DailyStock,
+    IllegalCookTransition,
+    KitchenError,
+    Menu,
+    Reservation,
+    ReservationStatus,
+    SoldOut,
+)
+
+from .samples import LUNCH, minutes
+
+TODAY = date(2026, 11, 30)
+RECEIVED, COOKING, COOKED, CANCELLED = (
+    CookStatus.RECEIVED,
+    CookStatus.COOKING,
+    CookStatus.COOKED,
+    CookStatus.CANCELLED,
+)
+
+
+def ticket(status: CookStatus = RECEIVED) -> CookTicket:
+    return CookTicket("order-1", 1, "Bibimbap", 1, LUNCH, status=status, cook_id=7)
+
+
+def reservation(status: ReservationStatus = ReservationStatus.HELD) -> Reservation:
+    return Reservation("order-1", 1, "Bibimbap", 7000, 2, TODAY, LUNCH, status=status)
+
+
+# -- menu ------------------------------------------------------------------------------------
+
+
+def test_a_menu_with_a_name_a_price_and_portions_is_accepted() -> None:
+    menu = Menu("Bibimbap", 7000, 50)
+    assert (menu.name, menu.price, menu.daily_portions, menu.menu_id) == (
+        "Bibimbap",
+        7000,
+        50,
+        None,
+    )
+
+
+def test_a_free_menu_with_no_portions_is_accepted() -> None:
+    assert Menu("Water", 0, 0).price == 0
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_menu_needs_a_name(name: str) -> None:
+    with pytest.raises(ValueError, match="name"):
+        Menu(name, 7000, 50)
+
+
+@pytest.mark.parametrize(("price", "portions"), [(-1, 50), (7000, -1)])
+def test_price_and_portions_cannot_be_negative(price: int, portions: int) -> None:
+    with pytest.raises(ValueError, match="negative"):
+        Menu("Bibimbap", price, portions)
+
+
+# -- the day's stock -------------------------------------------------------------------------
+
+
+def test_reserving_portions_leaves_fewer_for_the_day() -> None:
+    stock = DailyStock(menu_id=1, day=TODAY, daily_portions=10)
+    stock.reserve(3)
+    assert (stock.reserved, stock.remaining) == (3, 7)
+
+
+def test_the_last_portions_can_be_reserved() -> None:
+    stock = DailyStock(1, TODAY, 10, reserved=8)
+    stock.reserve(2)
+    assert stock.remaining == 0
+
+
+@pytest.mark.parametrize(("reserved", "qty"), [(10, 1), (8, 3), (0, 11)])
+def test_asking_for_more_than_is_left_is_sold_out_and_reserves_nothing(
+    reserved: int, qty: int
+) -> None:
+    stock = DailyStock(1, TODAY, 10, reserved=reserved)
+    with pytest.raises(SoldOut, match="left today"):
+        stock.reserve(qty)
+    assert stock.reserved == reserved
+
+
+def test_a_menu_with_no_portions_is_sold_out_at_once() -> None:
+    with pytest.raises(SoldOut):
+        DailyStock(1, TODAY, 0).reserve(1)
+
+
+@pytest.mark.parametrize("qty", [0, -1])
+def test_at_least_one_portion_must_be_reserved(qty: int) -> None:
+    stock = DailyStock(1, TODAY, 10)
+    with pytest.raises(ValueError, match="at least 1"):
+        stock.reserve(qty)
+    assert stock.reserved == 0
+
+
+def test_released_portions_go_back_to_the_day() -> None:
+    stock = DailyStock(1, TODAY, 10, reserved=4)
+    stock.release(3)
+    assert (stock.reserved, stock.remaining) == (1, 9)
+
+
+def test_releasing_more_than_was_reserved_stops_at_zero() -> None:
+    stock = DailyStock(1, TODAY, 10, reserved=1)
+    stock.release(5)
+    assert (stock.reserved, stock.remaining) == (0, 10)
+
+
+def test_remaining_is_never_negative_when_the_kitchen_cuts_the_portions() -> None:
+    assert DailyStock(1, TODAY, daily_portions=5, reserved=8).remaining == 0
+
+
+# -- reservations ----------------------------------------------------------------------------
+
+
+def test_a_reservation_is_held_and_costs_price_times_quantity() -> None:
+    held = reservation()
+    assert (held.status, held.amount) == (ReservationStatus.HELD, 14000)
+
+
+@pytest.mark.parametrize(
+    ("menu_id", "qty", "same"), [(1, 2, True), (1, 3, False), (2, 2, False), (2, 3, False)]
+)
+def test_the_same_request_is_the_same_menu_and_quantity(menu_id: int, qty: int, same: bool) -> None:
+    assert reservation().same_request(menu_id, qty) is same
+
+
+@pytest.mark.parametrize("status", [ReservationStatus.HELD, ReservationStatus.USED])
+def test_a_reservation_is_used_when_its_ticket_opens(status: ReservationStatus) -> None:
+    held = reservation(status)
+    held.use()
+    assert held.status is ReservationStatus.USED
+
+
+def test_a_released_reservation_cannot_be_used() -> None:
+    released = reservation(ReservationStatus.RELEASED)
+    with pytest.raises(IllegalCookTransition, match="released"):
+        released.use()
+    assert released.status is ReservationStatus.RELEASED
+
+
+@pytest.mark.parametrize("status", [ReservationStatus.HELD, ReservationStatus.USED])
+def test_releasing_a_reservation_gives_its_portions_back(status: ReservationStatus) -> None:
+    held = reservation(status)
+    assert held.release() is True
+    assert held.status is ReservationStatus.RELEASED
+
+
+def test_releasing_twice_gives_nothing_back_the_second_time() -> None:
+    held = reservation()
+    held.release()
+    assert held.release() is False
+    assert held.status is ReservationStatus.RELEASED
+
+
+# -- cooking tickets -------------------------------------------------------------------------
+
+
+def test_cooking_starts_on_a_received_ticket() -> None:
+    received = ticket()
+    assert received.change_to(COOKING, minutes(2)) is True
+    assert (received.status, received.cooked_at) == (COOKING, None)
+
+
+def test_a_ticket_being_cooked_becomes_cooked_at_that_time() -> None:
+    cooking = ticket(COOKING)
+    assert cooking.change_to(COOKED, minutes(10)) is True
+    assert (cooking.status, cooking.cooked_at) == (COOKED, minutes(10))
+
+
+@pytest.mark.parametrize("status", list(CookStatus))
+def test_asking_for_the_status_a_ticket_has_changes_nothing(status: CookStatus) -> None:
+    same = ticket(status)
+    assert same.change_to(status, minutes(10)) is False
+    assert (same.status, same.cooked_at) == (status, None)
+
+
+def test_cooked_again_keeps_the_first_cooked_time() -> None:
+    done = ticket(COOKING)
+    done.change_to(COOKED, minutes(10))
+    assert done.change_to(COOKED, minutes(20)) is False
+    assert done.cooked_at == minutes(10)
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (RECEIVED, COOKED),  # cannot skip cooking
+        (RECEIVED, CANCELLED),  # cancel() is the way to cancel
+        (COOKING, RECEIVED),
+        (COOKING, CANCELLED),
+        (COOKED, RECEIVED),
+        (COOKED, COOKING),
+        (COOKED, CANCELLED),
+        (CANCELLED, RECEIVED),
+        (CANCELLED, COOKING),
+        (CANCELLED, COOKED),
+    ],
+)
+def test_illegal_cook_transitions_are_refused(current: CookStatus, target: CookStatus) -> None:
+    stuck = ticket(current)
+    with pytest.raises(IllegalCookTransition, match="cannot become"):
+        stuck.change_to(target, minutes(10))
+    assert (stuck.status, stuck.cooked_at) == (current, None)
+
+
+def test_a_received_ticket_can_be_cancelled() -> None:
+    received = ticket()
+    assert received.cancel() is True
+    assert received.status is CANCELLED
+
+
+def test_cancelling_a_cancelled_ticket_is_a_no_op() -> None:
+    cancelled = ticket(CANCELLED)
+    assert cancelled.cancel() is False
+    assert cancelled.status is CANCELLED
+
+
+@pytest.mark.parametrize("status", [COOKING, COOKED])
+def test_a_ticket_cannot_be_cancelled_once_cooking_started(status: CookStatus) -> None:
+    started = ticket(status)
+    with pytest.raises(CookingAlreadyStarted, match="already"):
+        started.cancel()
+    assert started.status is status
+
+
+@pytest.mark.parametrize(
+    "error", [SoldOut, IllegalCookTransition, CookingAlreadyStarted], ids=lambda e: e.__name__
+)
+def test_every_refusal_is_a_kitchen_error(error: type[Exception]) -> None:
+    assert issubclass(error, KitchenError)
