@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
@@ -26,7 +25,7 @@ async def _envelopes_of(system: System, order_id: str) -> list[dict[str, object]
         while True:
             try:
                 msg = await sub.next_msg(timeout=0.5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             envelope = json.loads(msg.data)
             if envelope["payload"].get("orderId") == order_id:

@@ -55,7 +55,7 @@ class Broker:
         while True:
             try:
                 self._nc = await nats.connect(
-                    self.url,
+                    [server.strip() for server in self.url.split(",") if server.strip()],
                     name=self._name,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,

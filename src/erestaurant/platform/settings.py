@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_NATS_PORT = 4322
 
-Port = Annotated[int, Field(ge=1, le=65535)]
+Port = Annotated[int, Field(ge=1, le=65535, description="The port to listen on.")]
 
 
 class SettingsError(SystemExit):
@@ -30,9 +30,13 @@ class Settings(BaseSettings):
 
     service: ClassVar[str]
 
-    host: str = "127.0.0.1"
+    host: str = Field(default="127.0.0.1", description="The address to listen on.")
     port: Port
-    log_level: str = Field(default="INFO", validation_alias="ERESTAURANT_LOG_LEVEL")
+    log_level: str = Field(
+        default="INFO",
+        validation_alias="ERESTAURANT_LOG_LEVEL",
+        description="DEBUG, INFO, WARNING or ERROR.",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -58,11 +62,25 @@ class ServiceSettings(Settings):
         description="SQLAlchemy async URL; default: an SQLite file in the data folder.",
     )
     nats_url: str = Field(
-        default=f"nats://127.0.0.1:{DEFAULT_NATS_PORT}", validation_alias="ERESTAURANT_NATS_URL"
+        default=f"nats://127.0.0.1:{DEFAULT_NATS_PORT}",
+        validation_alias="ERESTAURANT_NATS_URL",
+        description="The NATS server (comma-separate several for a cluster).",
     )
-    stream: str = Field(default="ERESTAURANT", validation_alias="ERESTAURANT_STREAM")
-    data_dir: Path = Field(default=Path("data"), validation_alias="ERESTAURANT_DATA_DIR")
-    timezone: str = Field(default="Asia/Seoul", validation_alias="ERESTAURANT_TIMEZONE")
+    stream: str = Field(
+        default="ERESTAURANT",
+        validation_alias="ERESTAURANT_STREAM",
+        description="The JetStream stream that carries every event.",
+    )
+    data_dir: Path = Field(
+        default=Path("data"),
+        validation_alias="ERESTAURANT_DATA_DIR",
+        description="Where the default SQLite files (and, for `up`, the JetStream store) live.",
+    )
+    timezone: str = Field(
+        default="Asia/Seoul",
+        validation_alias="ERESTAURANT_TIMEZONE",
+        description="The cafeteria's time zone: portions and pay periods turn at its midnight.",
+    )
     ack_wait_seconds: float = Field(
         default=10.0,
         gt=0,

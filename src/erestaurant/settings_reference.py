@@ -1,0 +1,63 @@
+"""The configuration reference (docs/configuration.md), generated from the settings classes.
+
+``python -m erestaurant.settings_reference > docs/configuration.md`` rewrites it; a test
+fails when the page and the classes disagree.
+"""
+
+from __future__ import annotations
+
+from pydantic.fields import FieldInfo
+
+from erestaurant.platform.settings import Settings
+from erestaurant.services import SETTINGS
+
+HEADER = """# Configuration
+
+Every setting is an environment variable, read at start by one settings class per service
+(`src/erestaurant/*/settings.py`). Names starting with `ERESTAURANT_` are shared by every
+service; the others belong to one service. A bad value stops the service at start with a
+message that names the variable. `erestaurant up` sets `ERESTAURANT_DATA_DIR`,
+`ERESTAURANT_NATS_URL` (unless you set it, to use a NATS server of your own), and the URLs
+by which hall and the gateway reach the other services, from the ports below.
+
+This page is generated: `python -m erestaurant.settings_reference > docs/configuration.md`.
+"""
+
+
+def _variable(cls: type[Settings], name: str, info: FieldInfo) -> str:
+    if isinstance(info.validation_alias, str):
+        return info.validation_alias
+    return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
+
+
+def _default(info: FieldInfo) -> str:
+    if info.default is None:
+        return "(none)"
+    return f"`{info.default}`"
+
+
+def render() -> str:
+    shared: dict[str, str] = {}
+    sections = [HEADER]
+    for service, cls in SETTINGS.items():
+        rows = []
+        for name, info in cls.model_fields.items():
+            variable = _variable(cls, name, info)
+            line = f"| `{variable}` | {_default(info)} | {info.description or ''} |"
+            if variable.startswith("ERESTAURANT_"):
+                shared[variable] = line
+            else:
+                rows.append(line)
+        sections.append(_table(f"## {service}", rows))
+    sections.insert(1, _table("## Shared by every service", sorted(shared.values())))
+    return "\n".join(sections)
+
+
+def _table(title: str, rows: list[str]) -> str:
+    return "\n".join(
+        [title, "", "| variable | default | what it is for |", "|---|---|---|", *rows, ""]
+    )
+
+
+if __name__ == "__main__":
+    print(render(), end="")
