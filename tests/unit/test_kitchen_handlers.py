@@ -28,6 +28,7 @@ from .samples import LUNCH, order_cancelled, order_placed
 
 SEOUL = "Asia/Seoul"
 TODAY = date(2026, 11, 30)  # LUNCH in Seoul
+open_ticket = handlers.handlers(SEOUL)[OrderPlacedEvent]
 
 
 async def menu(uow: FakeKitchenUnitOfWork, portions: int = 10) -> Menu:
@@ -42,7 +43,7 @@ async def placed_with_ticket(uow: FakeKitchenUnitOfWork, qty: int = 1) -> int:
     """A menu, an order reserved and placed: its ticket's cook id."""
     await menu(uow)
     await reserve(uow, qty=qty)
-    await deliver(handlers.open_ticket, order_placed(qty=qty), uow)
+    await deliver(open_ticket, order_placed(qty=qty), uow)
     ticket = uow.tickets.rows[1]
     return int(ticket.cook_id)
 
@@ -269,7 +270,7 @@ async def test_a_placed_order_opens_a_received_ticket_and_uses_its_reservation(
 ) -> None:
     await menu(kitchen_uow)
     await reserve(kitchen_uow, qty=2)
-    await deliver(handlers.open_ticket, order_placed(qty=2), kitchen_uow)
+    await deliver(open_ticket, order_placed(qty=2), kitchen_uow)
     ticket = kitchen_uow.tickets.rows[1]
     assert (ticket.order_id, ticket.qty, ticket.status) == ("order-1", 2, CookStatus.RECEIVED)
     assert kitchen_uow.reservations.rows["order-1"].status is ReservationStatus.USED
@@ -286,8 +287,8 @@ async def test_a_placed_order_published_twice_opens_one_ticket(
 ) -> None:
     await menu(kitchen_uow)
     await reserve(kitchen_uow)
-    await deliver(handlers.open_ticket, order_placed(), kitchen_uow)
-    await deliver(handlers.open_ticket, order_placed(), kitchen_uow)  # a new event id
+    await deliver(open_ticket, order_placed(), kitchen_uow)
+    await deliver(open_ticket, order_placed(), kitchen_uow)  # a new event id
     assert len(kitchen_uow.tickets.rows) == 1
     assert len(kitchen_uow.published_of(CookReceived)) == 1
 
@@ -298,8 +299,8 @@ async def test_a_redelivered_order_placed_is_skipped_by_the_inbox(
     await menu(kitchen_uow)
     await reserve(kitchen_uow)
     envelope = envelope_of(order_placed())
-    assert await deliver(handlers.open_ticket, order_placed(), kitchen_uow, envelope) is True
-    assert await deliver(handlers.open_ticket, order_placed(), kitchen_uow, envelope) is False
+    assert await deliver(open_ticket, order_placed(), kitchen_uow, envelope) is True
+    assert await deliver(open_ticket, order_placed(), kitchen_uow, envelope) is False
     assert len(kitchen_uow.published_of(CookReceived)) == 1
 
 
@@ -309,7 +310,7 @@ async def test_an_order_cancelled_before_its_ticket_opens_gets_a_cancelled_ticke
     await menu(kitchen_uow)
     await reserve(kitchen_uow)
     await handlers.cancel_for_order("order-1", kitchen_uow)
-    await deliver(handlers.open_ticket, order_placed(), kitchen_uow)
+    await deliver(open_ticket, order_placed(), kitchen_uow)
     assert kitchen_uow.tickets.rows[1].status is CookStatus.CANCELLED
     assert kitchen_uow.reservations.rows["order-1"].status is ReservationStatus.RELEASED
     assert kitchen_uow.stock.reserved(1, TODAY) == 0
@@ -320,7 +321,7 @@ async def test_an_order_placed_without_a_reservation_is_cooked_all_the_same(
     kitchen_uow: FakeKitchenUnitOfWork,
 ) -> None:
     await menu(kitchen_uow)
-    await deliver(handlers.open_ticket, order_placed(qty=2), kitchen_uow)
+    await deliver(open_ticket, order_placed(qty=2), kitchen_uow)
     reservation = kitchen_uow.reservations.rows["order-1"]
     assert (reservation.status, reservation.price, reservation.qty) == (
         ReservationStatus.USED,
@@ -352,16 +353,14 @@ async def test_order_cancelled_finishes_a_cancel_whose_call_was_lost(
     await menu(kitchen_uow)
     await reserve(kitchen_uow, qty=2)
     if ticket_opened:
-        await deliver(handlers.open_ticket, order_placed(qty=2), kitchen_uow)
+        await deliver(open_ticket, order_placed(qty=2), kitchen_uow)
     await deliver(handlers.confirm_cancellation, order_cancelled(), kitchen_uow)
     assert kitchen_uow.reservations.rows["order-1"].status is ReservationStatus.RELEASED
     assert kitchen_uow.stock.reserved(1, TODAY) == 0
     if ticket_opened:
         assert kitchen_uow.tickets.rows[1].status is CookStatus.CANCELLED
     assert kitchen_uow.published_of(CookCancelled) == [
-        CookCancelled(
-            cook_id=1 if ticket_opened else None, order_id="order-1", cancelled_at=LUNCH
-        )
+        CookCancelled(cook_id=1 if ticket_opened else None, order_id="order-1", cancelled_at=LUNCH)
     ]
 
 
@@ -385,7 +384,23 @@ async def test_order_cancelled_for_an_unknown_order_changes_nothing(
 
 
 def test_the_kitchen_follows_placed_and_cancelled_orders() -> None:
-    assert handlers.HANDLERS == {
-        OrderPlacedEvent: handlers.open_ticket,
-        OrderCancelledEvent: handlers.confirm_cancellation,
-    }
+    routes = handlers.handlers(SEOUL)
+    assert set(routes) == {OrderPlacedEvent, OrderCancelledEvent}
+    assert routes[OrderCancelledEvent] is handlers.confirm_cancellation
+
+
+async def test_an_order_placed_without_a_reservation_still_counts_its_portions(
+    kitchen_uow: FakeKitchenUnitOfWork,
+) -> None:
+    await menu(kitchen_uow, portions=2)
+    await reserve(kitchen_uow, "a")
+    await reserve(kitchen_uow, "b")
+    # Order c was accepted, but its reservation row is gone: the kitchen honours it anyway.
+    await deliver(open_ticket, order_placed("c"), kitchen_uow)
+    assert kitchen_uow.stock.reserved(1, TODAY) == 3
+    assert kitchen_uow.reservations.rows["c"].day == TODAY
+    await handlers.cancel_for_order("c", kitchen_uow)
+    # Giving c back leaves a and b's portions held: nothing is sold twice.
+    assert kitchen_uow.stock.reserved(1, TODAY) == 2
+    with pytest.raises(SoldOut):
+        await reserve(kitchen_uow, "d")

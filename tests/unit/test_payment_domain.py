@@ -11,7 +11,11 @@ from erestaurant.payment.domain import IllegalPaymentTransition, Payment, Paymen
 
 from .samples import CARD, LUNCH, minutes
 
-PENDING, DEDUCTED, CANCELLED = PaymentStatus.PENDING, PaymentStatus.DEDUCTED, PaymentStatus.CANCELLED
+PENDING, DEDUCTED, CANCELLED = (
+    PaymentStatus.PENDING,
+    PaymentStatus.DEDUCTED,
+    PaymentStatus.CANCELLED,
+)
 
 
 def payment() -> Payment:

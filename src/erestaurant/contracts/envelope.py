@@ -63,7 +63,7 @@ class Envelope:
     def from_json(cls, data: bytes) -> Envelope:
         try:
             raw = orjson.loads(data)
-            return cls(
+            envelope = cls(
                 event_id=str(raw["eventId"]),
                 event_type=str(raw["eventType"]),
                 occurred_at=datetime.fromisoformat(raw["occurredAt"]),
@@ -74,6 +74,9 @@ class Envelope:
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise UnknownEventError(f"not an event envelope: {exc}") from exc
+        if envelope.occurred_at.tzinfo is None:
+            raise UnknownEventError("occurredAt has no time zone")
+        return envelope
 
 
 def decode(envelope: Envelope, catalog: dict[str, type[IntegrationEvent]]) -> IntegrationEvent:

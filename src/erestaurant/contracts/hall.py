@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from pydantic import AwareDatetime
 
 from erestaurant.contracts.base import IntegrationEvent
 
@@ -17,7 +17,7 @@ class OrderPlaced(IntegrationEvent):
     menu_name: str
     qty: int
     amount: int
-    ordered_at: datetime
+    ordered_at: AwareDatetime
 
 
 class OrderCancelled(IntegrationEvent):
@@ -26,7 +26,7 @@ class OrderCancelled(IntegrationEvent):
     source = "hall"
     order_id: str
     employee_card_no: str
-    cancelled_at: datetime
+    cancelled_at: AwareDatetime
 
 
 class OrderCompleted(IntegrationEvent):
@@ -38,4 +38,4 @@ class OrderCompleted(IntegrationEvent):
     menu_name: str
     qty: int
     amount: int
-    completed_at: datetime
+    completed_at: AwareDatetime

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from pydantic import AwareDatetime
 
 from erestaurant.contracts.base import IntegrationEvent
 
@@ -16,7 +16,7 @@ class CookReceived(IntegrationEvent):
     menu_id: int
     menu_name: str
     qty: int
-    received_at: datetime
+    received_at: AwareDatetime
 
 
 class CookStarted(IntegrationEvent):
@@ -25,7 +25,7 @@ class CookStarted(IntegrationEvent):
     source = "kitchen"
     cook_id: int
     order_id: str
-    started_at: datetime
+    started_at: AwareDatetime
 
 
 class Cooked(IntegrationEvent):
@@ -34,7 +34,7 @@ class Cooked(IntegrationEvent):
     source = "kitchen"
     cook_id: int
     order_id: str
-    cooked_at: datetime
+    cooked_at: AwareDatetime
 
 
 class CookCancelled(IntegrationEvent):
@@ -43,4 +43,4 @@ class CookCancelled(IntegrationEvent):
     source = "kitchen"
     cook_id: int | None
     order_id: str
-    cancelled_at: datetime
+    cancelled_at: AwareDatetime

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from pydantic import AwareDatetime
 
 from erestaurant.contracts.base import IntegrationEvent
 
@@ -14,4 +14,4 @@ class MealReadyMessageSent(IntegrationEvent):
     order_id: str
     employee_card_no: str
     channel: str
-    sent_at: datetime
+    sent_at: AwareDatetime

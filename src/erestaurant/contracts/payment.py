@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from pydantic import AwareDatetime
 
 from erestaurant.contracts.base import IntegrationEvent
 
@@ -13,7 +13,7 @@ class EmployeeRegistered(IntegrationEvent):
     source = "payment"
     employee_card_no: str
     name: str
-    registered_at: datetime
+    registered_at: AwareDatetime
 
 
 class PaymentDeducted(IntegrationEvent):
@@ -25,7 +25,7 @@ class PaymentDeducted(IntegrationEvent):
     employee_card_no: str
     amount: int
     pay_period: str
-    deducted_at: datetime
+    deducted_at: AwareDatetime
 
 
 class PaymentCancelled(IntegrationEvent):
@@ -35,4 +35,4 @@ class PaymentCancelled(IntegrationEvent):
     payment_id: int
     order_id: str
     employee_card_no: str | None
-    cancelled_at: datetime
+    cancelled_at: AwareDatetime

@@ -81,6 +81,11 @@ class DailyStock:
             raise SoldOut(f"only {self.remaining} portion(s) left today")
         self.reserved += qty
 
+    def honour(self, qty: int) -> None:
+        """Count portions of an order that was accepted without a reservation, even past
+        the day's limit: the employee was told yes, so the kitchen cooks it."""
+        self.reserved += qty
+
     def release(self, qty: int) -> None:
         self.reserved = max(self.reserved - qty, 0)
 

@@ -6,6 +6,7 @@ the consumer opened for them (with the inbox row), and never commit.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -148,28 +149,14 @@ async def change_cook_status(
 # -- event handlers ----------------------------------------------------------------------
 
 
-async def open_ticket(event: OrderPlaced, uow: KitchenUnitOfWork) -> None:
+async def open_ticket(event: OrderPlaced, uow: KitchenUnitOfWork, timezone: str) -> None:
     """An order was placed: open its cooking ticket (cancelled at once if hall already
     cancelled it before this event arrived)."""
     if await uow.tickets.for_order(event.order_id) is not None:
         return
     reservation = await uow.reservations.get(event.order_id)
     if reservation is None:
-        # Hall always reserves before it commits, so this means the reservation row was
-        # lost; the order was accepted all the same, so the kitchen cooks it.
-        log.error(
-            "order %s placed without a reservation; opening its ticket anyway", event.order_id
-        )
-        reservation = Reservation(
-            order_id=event.order_id,
-            menu_id=event.menu_id,
-            menu_name=event.menu_name,
-            price=event.amount // max(event.qty, 1),
-            qty=event.qty,
-            day=event.ordered_at.date(),
-            reserved_at=event.ordered_at,
-        )
-        await uow.reservations.add(reservation)
+        reservation = await _reserve_after_the_fact(event, uow, timezone)
     ticket = CookTicket(
         order_id=event.order_id,
         menu_id=event.menu_id,
@@ -195,6 +182,31 @@ async def open_ticket(event: OrderPlaced, uow: KitchenUnitOfWork) -> None:
             received_at=ticket.received_at,
         )
     )
+
+
+async def _reserve_after_the_fact(
+    event: OrderPlaced, uow: KitchenUnitOfWork, timezone: str
+) -> Reservation:
+    # Hall always reserves before it commits, so this means the reservation row was lost;
+    # the order was accepted all the same, so its portions are counted and it is cooked.
+    log.error("order %s placed without a reservation; counting it now", event.order_id)
+    day = clock.business_day(event.ordered_at, timezone)
+    menu = await uow.menus.get(event.menu_id)
+    if menu is not None:
+        stock = await uow.stock.get_for_update(menu, day)
+        stock.honour(event.qty)
+        await uow.stock.save(stock)
+    reservation = Reservation(
+        order_id=event.order_id,
+        menu_id=event.menu_id,
+        menu_name=event.menu_name,
+        price=event.amount // max(event.qty, 1),
+        qty=event.qty,
+        day=day,
+        reserved_at=event.ordered_at,
+    )
+    await uow.reservations.add(reservation)
+    return reservation
 
 
 async def confirm_cancellation(event: OrderCancelledEvent, uow: KitchenUnitOfWork) -> None:
@@ -229,7 +241,9 @@ async def _give_back(reservation: Reservation, uow: KitchenUnitOfWork) -> None:
     await uow.stock.save(stock)
 
 
-HANDLERS: Handlers = {
-    OrderPlaced: open_ticket,
-    OrderCancelledEvent: confirm_cancellation,
-}
+def handlers(timezone: str) -> Handlers:
+    """The events the kitchen follows; days are counted in the cafeteria's time zone."""
+    return {
+        OrderPlaced: functools.partial(open_ticket, timezone=timezone),
+        OrderCancelledEvent: confirm_cancellation,
+    }

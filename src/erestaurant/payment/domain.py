@@ -69,6 +69,8 @@ class Payment:
         )
 
     def deduct(self, now: datetime, pay_period: str) -> None:
+        """Deduct now, in ``pay_period``: the month the meal was cooked, so that an outage
+        of payment across a month's end does not move a meal to the next payroll."""
         if not self.due:
             raise IllegalPaymentTransition(f"a {self.status} payment is not due")
         self.status, self.deducted_at, self.pay_period = PaymentStatus.DEDUCTED, now, pay_period

@@ -110,8 +110,9 @@ async def cancel_payment(event: OrderCancelled, uow: PaymentUnitOfWork) -> None:
 async def _deduct_if_due(payment: Payment, uow: PaymentUnitOfWork, timezone: str) -> None:
     if not payment.due:
         return
+    assert payment.cooked_at is not None
     now = clock.now()
-    payment.deduct(now, clock.pay_period(now, timezone))
+    payment.deduct(now, clock.pay_period(payment.cooked_at, timezone))
     assert payment.payment_id is not None
     assert payment.employee_card_no is not None
     assert payment.amount is not None

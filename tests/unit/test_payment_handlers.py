@@ -1,0 +1,226 @@
+"""Payment's use cases: payroll accounts, and each completed order deducted exactly once."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+
+from erestaurant.contracts import (
+    Cooked,
+    EmployeeRegistered,
+    IntegrationEvent,
+    OrderCancelled,
+    OrderPlaced,
+    PaymentCancelled,
+    PaymentDeducted,
+)
+from erestaurant.payment import handlers
+from erestaurant.payment.domain import CardAlreadyRegistered, Employee, PaymentStatus
+from erestaurant.payment.handlers import RegisterEmployee
+
+from .conftest import FrozenClock
+from .fakes import FakePaymentUnitOfWork, deliver
+from .samples import CARD, LUNCH, cooked, order_cancelled, order_placed
+
+SEOUL = "Asia/Seoul"
+ON_EVENT = handlers.handlers(SEOUL)
+
+
+async def arrive(uow: FakePaymentUnitOfWork, *events: IntegrationEvent) -> None:
+    """Each event delivered once, as its own message, in the order given."""
+    for event in events:
+        await deliver(ON_EVENT[type(event)], event, uow)
+
+
+def payment_status(uow: FakePaymentUnitOfWork, order_id: str = "order-1") -> PaymentStatus:
+    [status] = [p.status for p in uow.payments.rows.values() if p.order_id == order_id]
+    return PaymentStatus(status)
+
+
+# -- payroll accounts ------------------------------------------------------------------------
+
+
+async def test_registering_an_employee_opens_an_account_and_publishes_it(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    employee, created = await handlers.register_employee(
+        RegisterEmployee(CARD, "Kim Minji"), payment_uow
+    )
+    assert created is True
+    assert payment_uow.employees.rows[CARD] == Employee(CARD, "Kim Minji", LUNCH)
+    assert payment_uow.published == [
+        EmployeeRegistered(employee_card_no=CARD, name="Kim Minji", registered_at=LUNCH)
+    ]
+    assert employee == payment_uow.employees.rows[CARD]
+
+
+async def test_registering_the_same_employee_again_is_a_harmless_repeat(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    first, _ = await handlers.register_employee(RegisterEmployee(CARD, "Kim Minji"), payment_uow)
+    again, created = await handlers.register_employee(
+        RegisterEmployee(CARD, "Kim Minji"), payment_uow
+    )
+    assert (again, created) == (first, False)
+    assert len(payment_uow.published) == 1
+
+
+async def test_a_card_belonging_to_someone_else_is_refused(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    await handlers.register_employee(RegisterEmployee(CARD, "Kim Minji"), payment_uow)
+    with pytest.raises(CardAlreadyRegistered, match="Kim Minji"):
+        await handlers.register_employee(RegisterEmployee(CARD, "Lee Jun"), payment_uow)
+    assert payment_uow.employees.rows[CARD].name == "Kim Minji"
+    assert len(payment_uow.published) == 1
+
+
+# -- deducting once --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "events",
+    [(order_placed(qty=2), cooked()), (cooked(), order_placed(qty=2))],
+    ids=["placed-then-cooked", "cooked-then-placed"],
+)
+async def test_a_cooked_order_is_deducted_exactly_once_whichever_news_comes_first(
+    payment_uow: FakePaymentUnitOfWork, events: tuple[IntegrationEvent, ...]
+) -> None:
+    await arrive(payment_uow, *events)
+    [deducted] = payment_uow.published_of(PaymentDeducted)
+    assert deducted == PaymentDeducted(
+        payment_id=1,
+        order_id="order-1",
+        employee_card_no=CARD,
+        amount=14000,
+        pay_period="2026-11",
+        deducted_at=LUNCH,
+    )
+    assert payment_status(payment_uow) is PaymentStatus.DEDUCTED
+    assert len(payment_uow.payments.rows) == 1
+
+
+@pytest.mark.parametrize(
+    "arrival",
+    sorted(set(itertools.permutations(["placed", "cooked", "placed", "cooked"]))),
+    ids="-".join,
+)
+async def test_duplicated_news_in_any_order_deducts_once(
+    payment_uow: FakePaymentUnitOfWork, arrival: tuple[str, ...]
+) -> None:
+    news = {"placed": order_placed(), "cooked": cooked()}
+    await arrive(payment_uow, *(news[name] for name in arrival))
+    assert len(payment_uow.published_of(PaymentDeducted)) == 1
+    assert payment_status(payment_uow) is PaymentStatus.DEDUCTED
+
+
+async def test_an_order_placed_but_not_cooked_is_not_deducted(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    await arrive(payment_uow, order_placed())
+    assert payment_status(payment_uow) is PaymentStatus.PENDING
+    assert payment_uow.published == []
+
+
+@pytest.mark.parametrize(
+    ("at", "timezone", "period"),
+    [
+        (datetime(2026, 11, 30, 16, 0, tzinfo=UTC), "Asia/Seoul", "2026-12"),
+        (datetime(2026, 11, 30, 16, 0, tzinfo=UTC), "UTC", "2026-11"),
+        (datetime(2026, 12, 31, 14, 59, tzinfo=UTC), "Asia/Seoul", "2026-12"),
+        (datetime(2026, 12, 31, 15, 0, tzinfo=UTC), "Asia/Seoul", "2027-01"),
+    ],
+)
+async def test_the_pay_period_is_the_month_in_the_companys_time_zone(
+    payment_uow: FakePaymentUnitOfWork,
+    frozen_clock: FrozenClock,
+    at: datetime,
+    timezone: str,
+    period: str,
+) -> None:
+    frozen_clock.set(at)  # cooked and deducted at that instant
+    on_event = handlers.handlers(timezone)
+    await deliver(on_event[OrderPlaced], order_placed(), payment_uow)
+    await deliver(
+        on_event[Cooked], Cooked(cook_id=1, order_id="order-1", cooked_at=at), payment_uow
+    )
+    [deducted] = payment_uow.published_of(PaymentDeducted)
+    assert (deducted.pay_period, deducted.deducted_at) == (period, at)
+    assert payment_uow.payments.rows[1].pay_period == period
+
+
+async def test_a_meal_cooked_before_month_end_is_in_that_months_payroll(
+    payment_uow: FakePaymentUnitOfWork, frozen_clock: FrozenClock
+) -> None:
+    cooked_at = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 23:00 in Seoul, November
+    on_event = handlers.handlers("Asia/Seoul")
+    await deliver(
+        on_event[Cooked], Cooked(cook_id=1, order_id="order-1", cooked_at=cooked_at), payment_uow
+    )
+    frozen_clock.set(datetime(2026, 12, 1, 3, 0, tzinfo=UTC))  # payment was down till December
+    await deliver(on_event[OrderPlaced], order_placed(), payment_uow)
+    [deducted] = payment_uow.published_of(PaymentDeducted)
+    assert deducted.pay_period == "2026-11"
+    assert deducted.deducted_at == datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+
+
+# -- never for a cancelled order -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "events",
+    [(order_placed(), order_cancelled()), (order_cancelled(), order_placed())],
+    ids=["placed-then-cancelled", "cancelled-then-placed"],
+)
+async def test_a_cancelled_order_drops_its_payment(
+    payment_uow: FakePaymentUnitOfWork, events: tuple[IntegrationEvent, ...]
+) -> None:
+    await arrive(payment_uow, *events)
+    assert payment_status(payment_uow) is PaymentStatus.CANCELLED
+    assert payment_uow.published_of(PaymentDeducted) == []
+    assert payment_uow.published_of(PaymentCancelled) == [
+        PaymentCancelled(
+            payment_id=1, order_id="order-1", employee_card_no=CARD, cancelled_at=LUNCH
+        )
+    ]
+
+
+# Every order of arrival in which the cancellation is not last: hall cannot cancel an order
+# once it is cooked (that case is the next test).
+CANCELLED_FIRST = [
+    arrival
+    for arrival in itertools.permutations(["placed", "cancelled", "cooked"])
+    if arrival[-1] != "cancelled"
+]
+
+
+@pytest.mark.parametrize("arrival", CANCELLED_FIRST, ids="-".join)
+async def test_a_cancelled_order_is_never_deducted_whatever_arrives_after(
+    payment_uow: FakePaymentUnitOfWork, arrival: tuple[str, ...]
+) -> None:
+    news = {"placed": order_placed(), "cancelled": order_cancelled(), "cooked": cooked()}
+    await arrive(payment_uow, *(news[name] for name in arrival))
+    assert payment_status(payment_uow) is PaymentStatus.CANCELLED
+    assert payment_uow.published_of(PaymentDeducted) == []
+
+
+async def test_a_late_cancellation_never_undoes_a_deduction(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    await arrive(payment_uow, order_placed(), cooked(), order_cancelled())
+    assert payment_status(payment_uow) is PaymentStatus.DEDUCTED
+    assert payment_uow.published_of(PaymentCancelled) == []
+
+
+async def test_a_cancellation_published_twice_cancels_once(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    await arrive(payment_uow, order_placed(), order_cancelled(), order_cancelled())
+    assert len(payment_uow.published_of(PaymentCancelled)) == 1
+
+
+def test_payment_follows_placed_cooked_and_cancelled_orders() -> None:
+    assert set(ON_EVENT) == {OrderPlaced, Cooked, OrderCancelled}
+    assert ON_EVENT[OrderCancelled] is handlers.cancel_payment

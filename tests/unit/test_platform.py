@@ -1,0 +1,154 @@
+"""Small platform pieces that need no server: API errors, correlation ids, the consumer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from erestaurant.contracts import MealReadyMessageSent
+from erestaurant.notification import handlers as notification
+from erestaurant.platform import correlation
+from erestaurant.platform.consumer import EventConsumer
+from erestaurant.platform.errors import Conflict, Unavailable, with_code
+
+from .fakes import FakeNotificationUnitOfWork, envelope_of
+from .samples import order_completed
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def test_an_error_kind_with_its_own_code_answers_with_that_code() -> None:
+    sold_out = with_code(Conflict, "SOLD_OUT")
+    error = sold_out("only 0 portion(s) left today", menuId=3)
+    assert issubclass(sold_out, Conflict)
+    assert error.status_code == 409
+    assert error.body() == {
+        "error": "SOLD_OUT",
+        "message": "only 0 portion(s) left today",
+        "menuId": 3,
+    }
+
+
+def test_unavailable_tells_the_kiosk_when_to_retry() -> None:
+    error = Unavailable("orders are paused", retry_after=2)
+    assert (error.status_code, error.headers) == (503, {"Retry-After": "2"})
+
+
+# -- correlation ids -------------------------------------------------------------------------
+
+
+def test_the_correlation_id_in_force_is_used() -> None:
+    token = correlation.correlation_id.set("kiosk-7")
+    try:
+        assert correlation.current() == "kiosk-7"
+    finally:
+        correlation.correlation_id.reset(token)
+
+
+def test_work_no_request_started_gets_a_fresh_correlation_id() -> None:
+    token = correlation.correlation_id.set(None)
+    try:
+        first, second = correlation.current(), correlation.current()
+    finally:
+        correlation.correlation_id.reset(token)
+    assert first != second
+    assert len(first) == 32
+
+
+# -- the consumer, with a fake message and a fake unit of work -------------------------------
+
+
+@dataclass
+class Metadata:
+    num_delivered: int = 1
+
+
+@dataclass
+class FakeMessage:
+    """What EventConsumer.handle uses of a JetStream message."""
+
+    data: bytes
+    subject: str = "erestaurant.hall.OrderCompleted"
+    metadata: Metadata = field(default_factory=Metadata)
+    outcome: list[tuple[str, Any]] = field(default_factory=list)
+
+    async def ack(self) -> None:
+        self.outcome.append(("ack", None))
+
+    async def nak(self, delay: float | None = None) -> None:
+        self.outcome.append(("nak", delay))
+
+    async def term(self) -> None:
+        self.outcome.append(("term", None))
+
+
+@pytest.fixture
+def consumer(notification_uow: FakeNotificationUnitOfWork) -> EventConsumer:
+    return EventConsumer(
+        broker=None,  # type: ignore[arg-type]  # handle() never touches the broker
+        durable="notification",
+        handlers=notification.HANDLERS,
+        uow_factory=lambda: notification_uow,  # type: ignore[arg-type, return-value]
+    )
+
+
+async def test_a_message_is_handled_committed_and_acked(
+    consumer: EventConsumer, notification_uow: FakeNotificationUnitOfWork
+) -> None:
+    message = FakeMessage(envelope_of(order_completed()).to_json())
+    await consumer.handle(message)  # type: ignore[arg-type]
+    assert message.outcome == [("ack", None)]
+    assert len(notification_uow.published_of(MealReadyMessageSent)) == 1
+
+
+async def test_a_redelivered_message_is_acked_without_handling_it_again(
+    consumer: EventConsumer, notification_uow: FakeNotificationUnitOfWork
+) -> None:
+    data = envelope_of(order_completed()).to_json()
+    first, again = FakeMessage(data), FakeMessage(data, metadata=Metadata(2))
+    await consumer.handle(first)  # type: ignore[arg-type]
+    await consumer.handle(again)  # type: ignore[arg-type]
+    assert again.outcome == [("ack", None)]
+    assert notification_uow.commits == 1
+    assert len(notification_uow.published) == 1
+
+
+async def test_the_consumer_carries_the_events_correlation_id(
+    consumer: EventConsumer,
+) -> None:
+    envelope = envelope_of(order_completed())
+    await consumer.handle(FakeMessage(envelope.to_json()))  # type: ignore[arg-type]
+    assert correlation.current() == "unit-test"
+    assert correlation.causation_id.get() == envelope.event_id
+
+
+async def test_an_unreadable_message_is_dropped_for_good(
+    consumer: EventConsumer, notification_uow: FakeNotificationUnitOfWork
+) -> None:
+    message = FakeMessage(b"not an event")
+    await consumer.handle(message)  # type: ignore[arg-type]
+    assert message.outcome == [("term", None)]
+    assert notification_uow.commits == 0
+
+
+async def test_a_failing_handler_is_retried_later_and_leaves_nothing_behind(
+    notification_uow: FakeNotificationUnitOfWork,
+) -> None:
+    async def breaks_after_writing(event: Any, uow: FakeNotificationUnitOfWork) -> None:
+        await notification.send_meal_ready(event, uow)
+        raise RuntimeError("disk full")
+
+    failing = EventConsumer(
+        broker=None,  # type: ignore[arg-type]
+        durable="notification",
+        handlers={type(order_completed()): breaks_after_writing},
+        uow_factory=lambda: notification_uow,  # type: ignore[arg-type, return-value]
+    )
+    message = FakeMessage(envelope_of(order_completed()).to_json(), metadata=Metadata(3))
+    await failing.handle(message)  # type: ignore[arg-type]
+    assert message.outcome == [("nak", 4.0)]  # a growing delay: 0.5 * 2**3
+    assert notification_uow.published == []
+    assert notification_uow.messages.rows == {}
+    assert notification_uow.inbox == set()  # so that the retry is handled

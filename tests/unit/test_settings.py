@@ -1,0 +1,113 @@
+"""Configuration from the environment: a bad value stops the service, naming the variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from erestaurant.gateway.settings import GatewaySettings
+from erestaurant.hall.settings import HallSettings
+from erestaurant.kitchen.settings import KitchenSettings
+from erestaurant.notification.settings import NotificationSettings
+from erestaurant.payment.settings import PaymentSettings
+from erestaurant.platform.settings import Settings, SettingsError
+from erestaurant.workercenter.settings import WorkercenterSettings
+
+PREFIXES = ("ERESTAURANT_", "GATEWAY_", "HALL_", "KITCHEN_", "PAYMENT_", "WORKERCENTER_")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.upper().startswith((*PREFIXES, "NOTIFICATION_")):
+            monkeypatch.delenv(name)
+
+
+@pytest.mark.parametrize(
+    ("settings", "port"),
+    [
+        (GatewaySettings, 8088),
+        (HallSettings, 8081),
+        (KitchenSettings, 8082),
+        (PaymentSettings, 8083),
+        (WorkercenterSettings, 8084),
+        (NotificationSettings, 8085),
+    ],
+    ids=lambda value: getattr(value, "service", str(value)),
+)
+def test_every_service_has_its_contract_port_by_default(
+    settings: type[Settings], port: int
+) -> None:
+    assert settings.load().port == port
+
+
+def test_the_defaults_are_seoul_a_local_broker_and_an_sqlite_file() -> None:
+    hall = HallSettings.load()
+    assert (hall.timezone, hall.nats_url, hall.log_level) == (
+        "Asia/Seoul",
+        "nats://127.0.0.1:4322",
+        "INFO",
+    )
+    assert hall.database == f"sqlite+aiosqlite:///{Path('data') / 'hall.db'}"
+
+
+def test_a_service_reads_its_own_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HALL_PORT", "9081")
+    monkeypatch.setenv("HALL_DATABASE_URL", "postgresql+asyncpg://db/hall")
+    monkeypatch.setenv("KITCHEN_PORT", "9082")
+    hall = HallSettings.load()
+    assert (hall.port, hall.database) == (9081, "postgresql+asyncpg://db/hall")
+
+
+def test_shared_variables_apply_to_every_service(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ERESTAURANT_TIMEZONE", "UTC")
+    monkeypatch.setenv("ERESTAURANT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ERESTAURANT_LOG_LEVEL", "debug")
+    payment = PaymentSettings.load()
+    assert (payment.timezone, payment.log_level) == ("UTC", "DEBUG")
+    assert payment.database == f"sqlite+aiosqlite:///{tmp_path / 'payment.db'}"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HALL_PORT", "abc"),
+        ("HALL_PORT", "0"),
+        ("HALL_PORT", "70000"),
+        ("HALL_KITCHEN_TIMEOUT_SECONDS", "0"),
+        ("ERESTAURANT_TIMEZONE", "Mars/Base"),
+        ("ERESTAURANT_LOG_LEVEL", "LOUD"),
+        ("ERESTAURANT_RELAY_POLL_SECONDS", "-1"),
+    ],
+)
+def test_a_bad_value_stops_the_service_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as stopped:
+        HallSettings.load()
+    message = str(stopped.value)
+    assert message.startswith("hall: invalid configuration")
+    assert f"{variable}:" in message
+    assert repr(value) in message
+
+
+def test_an_unknown_time_zone_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERESTAURANT_TIMEZONE", "Mars/Base")
+    with pytest.raises(SettingsError, match="unknown time zone 'Mars/Base'"):
+        KitchenSettings.load()
+
+
+def test_a_bad_setting_stops_the_process() -> None:
+    assert issubclass(SettingsError, SystemExit)
+
+
+def test_the_gateway_routes_each_prefix_to_its_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_HALL_URL", "http://hall:8081")
+    routes = GatewaySettings.load().routes()
+    assert routes["halls"] == "http://hall:8081"
+    assert set(routes) == {"halls", "kitchens", "payments", "workercenters", "notifications"}
