@@ -24,7 +24,7 @@ from erestaurant.payment import adapters as payment_adapters
 from erestaurant.platform import db
 from erestaurant.platform.broker import Broker
 
-from .helpers import DEADLINE_SECONDS, STREAM
+from .helpers import DEADLINE_SECONDS, STREAM, reconnected
 
 NATS_SERVER = Path(sysconfig.get_path("scripts")) / "nats-server"
 
@@ -159,6 +159,9 @@ async def broker(nats_server: NatsServer) -> AsyncIterator[Broker]:
     try:
         yield b
     finally:
+        if not nats_server.running:  # a test that failed while the server was down
+            await nats_server.start()
+            await reconnected(b)
         await b.close()
 
 

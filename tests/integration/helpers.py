@@ -15,7 +15,14 @@ from nats.js.api import ConsumerInfo, PubAck, RawStreamMsg
 from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from erestaurant.contracts import CATALOG, Cooked, Envelope, IntegrationEvent, OrderPlaced
+from erestaurant.contracts import (
+    CATALOG,
+    Cooked,
+    Envelope,
+    IntegrationEvent,
+    OrderCancelled,
+    OrderPlaced,
+)
 from erestaurant.payment import adapters as payment_adapters
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform.broker import Broker
@@ -40,6 +47,15 @@ async def eventually(
         if loop.time() > deadline:
             raise AssertionError(f"not within {within:.0f}s: {what}")
         await asyncio.sleep(interval)
+
+
+async def reconnected(broker: Broker) -> None:
+    """Until the client is connected again (nats-py reconnects by itself)."""
+
+    async def up() -> bool:
+        return broker.connected
+
+    await eventually(up, "the client reconnects to the server")
 
 
 # -- the SQLite files, read apart from the code under test ------------------------------
@@ -114,6 +130,10 @@ def order_placed(order_id: str, card: str = "E1001", amount: int = 6500) -> Orde
         amount=amount,
         ordered_at=datetime.now(UTC),
     )
+
+
+def order_cancelled(order_id: str, card: str = "E1001") -> OrderCancelled:
+    return OrderCancelled(order_id=order_id, employee_card_no=card, cancelled_at=datetime.now(UTC))
 
 
 def cooked(order_id: str, cook_id: int = 1) -> Cooked:

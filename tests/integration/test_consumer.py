@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -25,6 +27,7 @@ from .helpers import (
     count,
     envelope,
     eventually,
+    order_cancelled,
     order_placed,
     payment_relay,
     payment_uow_factory,
@@ -41,30 +44,38 @@ DURABLE = "payment"
 DEDUCTED_SUBJECT = "erestaurant.payment.PaymentDeducted"
 
 
-async def deducted_on_stream(broker: Broker) -> list[dict[str, object]]:
+async def payment_events_on_stream(broker: Broker) -> list[tuple[str, dict[str, Any]]]:
     return [
-        orjson.loads(m.data)["payload"]
+        (m.subject, orjson.loads(m.data)["payload"])
         for m in await stream_messages(broker)
-        if m.subject == DEDUCTED_SUBJECT
+        if m.subject.startswith("erestaurant.payment.")
     ]
 
 
 async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
     broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
 ) -> None:
-    # O-1: Cooked arrives before OrderPlaced. O-2: in order. Every envelope is published
-    # a second time under another Nats-Msg-Id, as a re-publish after the duplicate window
-    # would be: JetStream stores both copies and only the inbox can tell.
-    c1, p1 = envelope(cooked("O-1")), envelope(order_placed("O-1", card="E1", amount=6500))
-    p2, c2 = envelope(order_placed("O-2", card="E2", amount=8000)), envelope(cooked("O-2"))
+    # O-1: Cooked arrives before OrderPlaced. O-2: in order. O-3: cancelled, then a Cooked
+    # that must not charge. Every envelope is published a second time under another
+    # Nats-Msg-Id, as a re-publish after the duplicate window would be: JetStream stores
+    # both copies and only the inbox can tell.
+    events = [
+        envelope(cooked("O-1")),
+        envelope(order_placed("O-1", card="E1", amount=6500)),
+        envelope(order_placed("O-2", card="E2", amount=8000)),
+        envelope(cooked("O-2")),
+        envelope(order_placed("O-3", card="E3", amount=7000)),
+        envelope(order_cancelled("O-3", card="E3")),
+        envelope(cooked("O-3")),
+    ]
     last_seq = 0
-    for env in (c1, p1, p2, c2):
+    for env in events:
         last_seq = (await publish(broker, env)).seq
-    for env in (c1, p1, p2, c2):
+    for env in events:
         ack = await publish(broker, env, nats_msg_id=f"{env.event_id}-again")
         assert not ack.duplicate
         last_seq = ack.seq
-    assert (await broker.js.stream_info(broker.stream)).state.messages == 8
+    assert (await broker.js.stream_info(broker.stream)).state.messages == 14
 
     relay = payment_relay(payment_engine, broker)
     consumer = EventConsumer(
@@ -73,25 +84,55 @@ async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
     async with running(relay.run), consuming(consumer):
         await wait_drained(broker, DURABLE, last_seq)
 
-        async def both_published() -> bool:
-            return len(await deducted_on_stream(broker)) >= 2 and (
-                count(payment_db_path, "outbox", "published_at IS NULL") == 0
+        async def all_published() -> bool:
+            return count(payment_db_path, "outbox", "published_at IS NULL") == 0 and (
+                len(await payment_events_on_stream(broker)) >= 3
             )
 
-        await eventually(both_published, "the two PaymentDeducted events are published")
+        await eventually(all_published, "payment's three events are published")
 
     payments = query(
         payment_db_path,
         "SELECT order_id, employee_card_no, amount, status FROM payments ORDER BY order_id",
     )
-    assert payments == [("O-1", "E1", 6500, "DEDUCTED"), ("O-2", "E2", 8000, "DEDUCTED")]
-    assert count(payment_db_path, "inbox") == 4
-    assert count(payment_db_path, "outbox") == 2
-    deducted = await deducted_on_stream(broker)
-    assert sorted((d["orderId"], d["amount"]) for d in deducted) == [
-        ("O-1", 6500),
-        ("O-2", 8000),
+    assert payments == [
+        ("O-1", "E1", 6500, "DEDUCTED"),
+        ("O-2", "E2", 8000, "DEDUCTED"),
+        ("O-3", "E3", 7000, "CANCELLED"),
     ]
+    assert count(payment_db_path, "inbox") == len(events)
+    assert count(payment_db_path, "outbox") == 3
+    published = sorted(
+        (subject.rsplit(".", 1)[1], payload["orderId"])
+        for subject, payload in await payment_events_on_stream(broker)
+    )
+    assert published == [
+        ("PaymentCancelled", "O-3"),
+        ("PaymentDeducted", "O-1"),
+        ("PaymentDeducted", "O-2"),
+    ]
+
+
+async def test_an_unreadable_message_is_terminated_and_does_not_block_the_rest(
+    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+) -> None:
+    await broker.js.publish("erestaurant.hall.OrderPlaced", b"{not json")
+    wrong_version = envelope(order_placed("O-7"))
+    await publish(broker, replace(wrong_version, version=99))
+    await publish(broker, envelope(order_placed("O-8", card="E8", amount=4500)))
+    last_seq = (await publish(broker, envelope(cooked("O-8")))).seq
+
+    consumer = EventConsumer(
+        broker, DURABLE, handlers(TIMEZONE), payment_uow_factory(payment_engine)
+    )
+    async with consuming(consumer):
+        await wait_drained(broker, DURABLE, last_seq)
+
+    info = await consumer_info(broker, DURABLE)
+    assert info is not None
+    assert info.num_redelivered == 0
+    assert query(payment_db_path, "SELECT order_id, status FROM payments") == [("O-8", "DEDUCTED")]
+    assert count(payment_db_path, "inbox") == 2
 
 
 async def test_a_failing_handler_is_redelivered_and_its_effect_applied_once(

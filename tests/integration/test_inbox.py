@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erestaurant.payment.handlers import handlers, record_order
+from erestaurant.platform import db
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer
 
-from .helpers import STREAM, TIMEZONE, cooked, count, envelope, order_placed, payment_uow_factory
+from .helpers import (
+    STREAM,
+    TIMEZONE,
+    cooked,
+    count,
+    envelope,
+    order_placed,
+    payment_uow_factory,
+    query,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -91,4 +102,35 @@ async def test_consumer_apply_twice_deducts_once(
     rows = count(payment_db_path, "payments", "order_id = 'O-3' AND status = 'DEDUCTED'")
     assert rows == 1
     assert count(payment_db_path, "payments") == 1
+    assert count(payment_db_path, "outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 1
+
+
+async def test_two_replicas_racing_on_one_event_apply_it_once(
+    payment_engine: AsyncEngine, payment_db_path: Path
+) -> None:
+    # Two processes of payment on the same database (two engines, two connections) get the
+    # same event at the same moment: the inbox key, not a look-then-insert, decides.
+    other = db.create_engine(f"sqlite+aiosqlite:///{payment_db_path}")
+    try:
+        replicas = [
+            EventConsumer(
+                Broker("nats://127.0.0.1:1", STREAM, "unused"),
+                "payment",
+                handlers(TIMEZONE),
+                payment_uow_factory(engine),
+            )
+            for engine in (payment_engine, other)
+        ]
+        placed = order_placed("O-4", amount=5500)
+        await replicas[0].apply(envelope(placed), placed)
+        done = cooked("O-4")
+        cooked_env = envelope(done)
+        await asyncio.gather(*(r.apply(cooked_env, done) for r in replicas for _ in range(3)))
+    finally:
+        await other.dispose()
+
+    assert count(payment_db_path, "inbox") == 2
+    assert query(payment_db_path, "SELECT order_id, amount, status FROM payments") == [
+        ("O-4", 5500, "DEDUCTED")
+    ]
     assert count(payment_db_path, "outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 1

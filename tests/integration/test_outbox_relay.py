@@ -45,7 +45,8 @@ async def register(engine: AsyncEngine, cards: list[str], relay: OutboxRelay | N
 async def test_committed_events_are_published_once_with_their_event_id(
     broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
 ) -> None:
-    relay = payment_relay(payment_engine, broker)
+    # A poll far too slow to matter: only the wake-up that each commit sends can publish.
+    relay = payment_relay(payment_engine, broker, poll_seconds=600.0)
     async with running(relay.run):
         await register(payment_engine, ["E1", "E2", "E3"], relay)
 
@@ -131,26 +132,27 @@ async def test_rows_committed_while_the_broker_is_down_are_published_after_it_re
     payment_db_path: Path,
 ) -> None:
     relay = payment_relay(payment_engine, broker)
-    await register(payment_engine, ["E-BEFORE"], relay)
-    assert await relay.publish_pending() == 1
-
-    nats_server.stop()
-
-    async def disconnected() -> bool:
-        return not broker.connected
-
-    await eventually(disconnected, "the client notices the server is gone")
-    await register(payment_engine, ["E-DOWN-1", "E-DOWN-2"], relay)
-    assert await relay.publish_pending() == 0  # nothing to publish to: rows wait
-    assert count(payment_db_path, "outbox", "published_at IS NULL") == 2
-
-    await nats_server.start()
     async with running(relay.run):
+        await register(payment_engine, ["E-BEFORE"], relay)
 
         async def none_left() -> bool:
             return count(payment_db_path, "outbox", "published_at IS NULL") == 0
 
-        await eventually(none_left, "the relay publishes the rows after the reconnect")
+        await eventually(none_left, "the first row is published")
+
+        nats_server.stop()
+
+        async def disconnected() -> bool:
+            return not broker.connected
+
+        await eventually(disconnected, "the client notices the server is gone")
+        await register(payment_engine, ["E-DOWN-1", "E-DOWN-2"], relay)  # commits go on
+        assert await relay.publish_pending() == 0  # nothing to publish to: the rows wait
+        assert count(payment_db_path, "outbox", "published_at IS NULL") == 2
+        assert count(payment_db_path, "employees") == 3
+
+        await nats_server.start()
+        await eventually(none_left, "the running relay publishes the rows after the reconnect")
 
     messages = await stream_messages(broker)
     assert [msg_id(m) for m in messages] == [r[0] for r in outbox_rows(payment_db_path)]

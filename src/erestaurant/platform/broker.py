@@ -50,11 +50,12 @@ class Broker:
         return self._js
 
     async def connect(self, first_retry_seconds: float = 0.2) -> None:
-        """Connect, retrying until the server answers; the service serves meanwhile."""
+        """Connect and make sure the stream exists, retrying until both work; the service
+        serves (and reports not ready) meanwhile."""
         delay = first_retry_seconds
         while True:
             try:
-                self._nc = await nats.connect(
+                nc = await nats.connect(
                     [server.strip() for server in self.url.split(",") if server.strip()],
                     name=self._name,
                     max_reconnect_attempts=-1,
@@ -64,16 +65,22 @@ class Broker:
                     disconnected_cb=self._on_disconnected,
                     reconnected_cb=self._on_reconnected,
                 )
-                break
-            except (OSError, TimeoutError, nats.errors.NoServersError) as exc:
+            except (OSError, TimeoutError, nats.errors.Error) as exc:
                 log.warning(
                     "NATS at %s not reachable (%s); retrying in %.1fs", self.url, exc, delay
                 )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        self._js = self._nc.jetstream()
-        await self.ensure_stream()
-        log.info("connected to NATS at %s, stream %s", self.url, self.stream)
+            else:
+                try:
+                    self._nc, self._js = nc, nc.jetstream()
+                    await self.ensure_stream()
+                    log.info("connected to NATS at %s, stream %s", self.url, self.stream)
+                    return
+                except Exception as exc:
+                    log.warning("JetStream not usable yet (%s); retrying in %.1fs", exc, delay)
+                    self._nc = self._js = None
+                    await nc.close()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
     async def ensure_stream(self) -> None:
         config = stream_config(self.stream)
