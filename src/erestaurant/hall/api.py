@@ -12,7 +12,6 @@ from pydantic import Field, StrictInt
 from erestaurant.hall import handlers
 from erestaurant.hall.domain import (
     IdempotencyKeyReused,
-    Order,
     OrderNotCancellable,
     OrderStatus,
     UnknownCard,
@@ -59,10 +58,6 @@ _KITCHEN_REFUSALS: dict[str, type[ApiError]] = {
 }
 
 
-def _out(order: Order) -> OrderOut:
-    return OrderOut(**order.__dict__)
-
-
 def _kitchen_refusal(exc: KitchenRefused) -> ApiError:
     kind = _KITCHEN_REFUSALS.get(exc.code, with_code(Conflict, exc.code))
     return kind(exc.message or exc.code)
@@ -90,19 +85,19 @@ def router(uow: Callable[[], HallUnitOfWork], kitchen: Kitchen) -> APIRouter:
             raise KitchenDownError(f"orders are paused: {exc}", retry_after=2) from None
         if not created:
             response.headers["Idempotent-Replayed"] = "true"
-        return _out(order)
+        return OrderOut.model_validate(order)
 
     @api.get("/orders/{order_id}", response_model=OrderOut)
     async def get_order(order_id: str) -> OrderOut:
         try:
-            return _out(await handlers.get_order(order_id, uow()))
+            return OrderOut.model_validate(await handlers.get_order(order_id, uow()))
         except handlers.OrderNotFound as exc:
             raise NotFound(str(exc)) from None
 
     @api.post("/orders/{order_id}/cancel", response_model=OrderOut)
     async def cancel_order(order_id: str) -> OrderOut:
         try:
-            return _out(await handlers.cancel_order(order_id, uow(), kitchen))
+            return OrderOut.model_validate(await handlers.cancel_order(order_id, uow(), kitchen))
         except handlers.OrderNotFound as exc:
             raise NotFound(str(exc)) from None
         except OrderNotCancellable as exc:

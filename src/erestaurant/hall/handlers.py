@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -164,43 +165,48 @@ async def learn_card(event: EmployeeRegistered, uow: HallUnitOfWork) -> None:
     log.info("card %s may now order", event.employee_card_no)
 
 
-async def mark_cooking(event: CookStarted, uow: HallUnitOfWork) -> None:
-    order = await uow.orders.get(event.order_id)
+async def _follow_kitchen(
+    order_id: str, uow: HallUnitOfWork, move: Callable[[Order], bool]
+) -> Order | None:
+    """Apply the kitchen's progress to an order; the order if it changed.
+
+    An event that cannot apply (an unknown or cancelled order) is logged and consumed, not
+    retried: no redelivery would make it apply.
+    """
+    order = await uow.orders.get(order_id)
     if order is None:
-        log.error("cooking started for unknown order %s", event.order_id)
-        return
+        log.error("the kitchen reports on unknown order %s", order_id)
+        return None
     try:
-        changed = order.start_cooking(event.started_at)
+        changed = move(order)
     except IllegalOrderTransition as exc:
-        log.error("order %s: %s", order.order_id, exc)
-        return
-    if changed:
-        await uow.orders.save(order)
+        log.error("order %s: %s", order_id, exc)
+        return None
+    if not changed:
+        return None
+    await uow.orders.save(order)
+    return order
+
+
+async def mark_cooking(event: CookStarted, uow: HallUnitOfWork) -> None:
+    await _follow_kitchen(event.order_id, uow, lambda o: o.start_cooking(event.started_at))
 
 
 async def complete_order(event: Cooked, uow: HallUnitOfWork) -> None:
-    order = await uow.orders.get(event.order_id)
+    order = await _follow_kitchen(event.order_id, uow, lambda o: o.complete(event.cooked_at))
     if order is None:
-        log.error("cooked an unknown order %s", event.order_id)
         return
-    try:
-        changed = order.complete(event.cooked_at)
-    except IllegalOrderTransition as exc:
-        log.error("order %s: %s", order.order_id, exc)
-        return
-    if changed:
-        await uow.orders.save(order)
-        uow.emit(
-            OrderCompleted(
-                order_id=order.order_id,
-                employee_card_no=order.employee_card_no,
-                menu_name=order.menu_name,
-                qty=order.qty,
-                amount=order.amount,
-                completed_at=event.cooked_at,
-            )
+    uow.emit(
+        OrderCompleted(
+            order_id=order.order_id,
+            employee_card_no=order.employee_card_no,
+            menu_name=order.menu_name,
+            qty=order.qty,
+            amount=order.amount,
+            completed_at=event.cooked_at,
         )
-        log.info("order %s completed", order.order_id)
+    )
+    log.info("order %s completed", order.order_id)
 
 
 async def follow_kitchen_cancel(event: CookCancelled, uow: HallUnitOfWork) -> None:

@@ -14,11 +14,10 @@ from erestaurant.kitchen import handlers
 from erestaurant.kitchen.domain import (
     CookingAlreadyStarted,
     CookStatus,
-    CookTicket,
     IllegalCookTransition,
     NotOnMenu,
-    Reservation,
     ReservationMismatch,
+    ReservationStatus,
     SoldOut,
 )
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
@@ -69,7 +68,7 @@ class ReservationOut(Camel):
     price: int
     qty: int
     amount: int
-    status: str
+    status: ReservationStatus
     reserved_at: datetime
 
 
@@ -78,33 +77,6 @@ NotOnMenuError = with_code(Conflict, "NOT_ON_MENU")
 IllegalTransitionError = with_code(Conflict, "ILLEGAL_TRANSITION")
 CookingStartedError = with_code(Conflict, "COOKING_STARTED")
 ReservationMismatchError = with_code(Conflict, "RESERVATION_MISMATCH")
-
-
-def _cook(ticket: CookTicket) -> CookOut:
-    assert ticket.cook_id is not None
-    return CookOut(
-        cook_id=ticket.cook_id,
-        order_id=ticket.order_id,
-        menu_id=ticket.menu_id,
-        menu_name=ticket.menu_name,
-        qty=ticket.qty,
-        status=ticket.status,
-        received_at=ticket.received_at,
-        cooked_at=ticket.cooked_at,
-    )
-
-
-def _reservation(r: Reservation) -> ReservationOut:
-    return ReservationOut(
-        order_id=r.order_id,
-        menu_id=r.menu_id,
-        menu_name=r.menu_name,
-        price=r.price,
-        qty=r.qty,
-        amount=r.amount,
-        status=r.status.value,
-        reserved_at=r.reserved_at,
-    )
 
 
 def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
@@ -147,7 +119,7 @@ def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
     ) -> list[CookOut]:
         async with uow() as tx:
             tickets = await tx.tickets.list(status, limit)
-        return [_cook(t) for t in tickets]
+        return [CookOut.model_validate(t) for t in tickets]
 
     @api.get("/cooks/{cook_id}", response_model=CookOut)
     async def get_cook(cook_id: int) -> CookOut:
@@ -155,7 +127,7 @@ def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
             ticket = await tx.tickets.get(cook_id)
         if ticket is None:
             raise NotFound(f"no cooking ticket {cook_id}")
-        return _cook(ticket)
+        return CookOut.model_validate(ticket)
 
     @api.patch("/cooks/{cook_id}", response_model=CookOut)
     async def change_cook(cook_id: int, body: CookChange) -> CookOut:
@@ -165,7 +137,7 @@ def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
             raise NotFound(str(exc)) from None
         except IllegalCookTransition as exc:
             raise IllegalTransitionError(str(exc)) from None
-        return _cook(ticket)
+        return CookOut.model_validate(ticket)
 
     # -- the synchronous calls hall makes (Req/Resp) ----------------------------------------
 
@@ -186,7 +158,7 @@ def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
             raise ReservationMismatchError(str(exc)) from None
         if not created:
             response.status_code = status.HTTP_200_OK
-        return _reservation(reservation)
+        return ReservationOut.model_validate(reservation)
 
     @api.post("/reservations/{order_id}/cancel", response_model=ReservationOut)
     async def cancel_reservation(order_id: str) -> ReservationOut:
@@ -196,6 +168,6 @@ def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
             raise NotFound(str(exc)) from None
         except CookingAlreadyStarted as exc:
             raise CookingStartedError(str(exc)) from None
-        return _reservation(reservation)
+        return ReservationOut.model_validate(reservation)
 
     return api

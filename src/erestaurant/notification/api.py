@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from erestaurant.notification.domain import Message
+from erestaurant.notification.domain import MessageStatus
 from erestaurant.notification.unit_of_work import NotificationUnitOfWork
 from erestaurant.platform.schema import Camel
 
@@ -18,12 +18,8 @@ class MessageOut(Camel):
     employee_card_no: str
     channel: str
     text: str
-    status: str
+    status: MessageStatus
     sent_at: datetime
-
-
-def _out(message: Message) -> MessageOut:
-    return MessageOut(**{**message.__dict__, "status": message.status.value})
 
 
 def router(uow: Callable[[], NotificationUnitOfWork]) -> APIRouter:
@@ -37,6 +33,9 @@ def router(uow: Callable[[], NotificationUnitOfWork]) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[MessageOut]:
         async with uow() as tx:
-            return [_out(m) for m in await tx.messages.of_employee(employee_card_no, limit)]
+            return [
+                MessageOut.model_validate(m)
+                for m in await tx.messages.of_employee(employee_card_no, limit)
+            ]
 
     return api

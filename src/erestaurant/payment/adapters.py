@@ -94,9 +94,13 @@ class PaymentRepository:
         )
 
     async def of_employee(self, employee_card_no: str) -> list[Payment]:
+        # A payment cancelled before its OrderPlaced arrived knows its card but not yet its
+        # amount; it is listed once the order has caught up.
         query = (
             select(payments)
-            .where(payments.c.employee_card_no == employee_card_no)
+            .where(
+                (payments.c.employee_card_no == employee_card_no) & payments.c.amount.is_not(None)
+            )
             .order_by(payments.c.payment_id)
         )
         return [_payment(row._mapping) for row in await self._conn.execute(query)]

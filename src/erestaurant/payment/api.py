@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import Field, StrictStr
 
 from erestaurant.payment import handlers
-from erestaurant.payment.domain import CardAlreadyRegistered, Employee, Payment, PaymentStatus
+from erestaurant.payment.domain import CardAlreadyRegistered, PaymentStatus
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform.errors import Conflict, NotFound, with_code
 from erestaurant.platform.schema import Camel, CardNo
@@ -57,25 +57,6 @@ class Payroll(Camel):
 CardTakenError = with_code(Conflict, "CARD_ALREADY_REGISTERED")
 
 
-def _payment(p: Payment) -> PaymentOut:
-    assert p.payment_id is not None
-    assert p.employee_card_no is not None
-    assert p.amount is not None
-    return PaymentOut(
-        payment_id=p.payment_id,
-        order_id=p.order_id,
-        employee_card_no=p.employee_card_no,
-        amount=p.amount,
-        status=p.status,
-        pay_period=p.pay_period,
-        deducted_at=p.deducted_at,
-    )
-
-
-def _employee(e: Employee) -> EmployeeOut:
-    return EmployeeOut(**e.__dict__)
-
-
 def router(uow: Callable[[], PaymentUnitOfWork]) -> APIRouter:
     api = APIRouter(prefix="/payments", tags=["payment"])
 
@@ -88,12 +69,12 @@ def router(uow: Callable[[], PaymentUnitOfWork]) -> APIRouter:
             raise CardTakenError(str(exc)) from None
         if not created:
             response.status_code = status.HTTP_200_OK
-        return _employee(employee)
+        return EmployeeOut.model_validate(employee)
 
     @api.get("/employees", response_model=list[EmployeeOut])
     async def list_employees() -> list[EmployeeOut]:
         async with uow() as tx:
-            return [_employee(e) for e in await tx.employees.list()]
+            return [EmployeeOut.model_validate(e) for e in await tx.employees.list()]
 
     @api.get("/employees/{employee_card_no}", response_model=EmployeeOut)
     async def get_employee(employee_card_no: str) -> EmployeeOut:
@@ -101,7 +82,7 @@ def router(uow: Callable[[], PaymentUnitOfWork]) -> APIRouter:
             employee = await tx.employees.get(employee_card_no)
         if employee is None:
             raise NotFound(f"no payroll account for card {employee_card_no}")
-        return _employee(employee)
+        return EmployeeOut.model_validate(employee)
 
     @api.get("/payments", response_model=list[PaymentOut])
     async def list_payments(
@@ -110,7 +91,10 @@ def router(uow: Callable[[], PaymentUnitOfWork]) -> APIRouter:
         ],
     ) -> list[PaymentOut]:
         async with uow() as tx:
-            return [_payment(p) for p in await tx.payments.of_employee(employee_card_no)]
+            return [
+                PaymentOut.model_validate(p)
+                for p in await tx.payments.of_employee(employee_card_no)
+            ]
 
     @api.get("/payroll/{pay_period}", response_model=Payroll)
     async def payroll(

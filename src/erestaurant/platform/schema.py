@@ -9,9 +9,14 @@ from pydantic.alias_generators import to_camel
 
 
 class Camel(BaseModel):
-    """A body with camelCase names on the wire; unknown fields are refused, not ignored."""
+    """A body with camelCase names on the wire; unknown fields are refused, not ignored.
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    Answers are read straight from domain objects (``Model.model_validate(order)``).
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", from_attributes=True
+    )
 
 
 def _card_digits(value: object) -> object:

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 
 from erestaurant.platform.errors import NotFound
 from erestaurant.platform.schema import Camel
-from erestaurant.workercenter.domain import MyPageRow
 from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
 
 
@@ -27,12 +26,6 @@ class MyPageOut(Camel):
     updated_at: datetime
 
 
-def _out(row: MyPageRow) -> MyPageOut:
-    values = dict(row.__dict__)
-    del values["changed"]
-    return MyPageOut(**values)
-
-
 def router(uow: Callable[[], WorkercenterUnitOfWork]) -> APIRouter:
     api = APIRouter(prefix="/workercenters", tags=["workercenter"])
 
@@ -44,7 +37,10 @@ def router(uow: Callable[[], WorkercenterUnitOfWork]) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[MyPageOut]:
         async with uow() as tx:
-            return [_out(r) for r in await tx.mypages.of_employee(employee_card_no, limit)]
+            return [
+                MyPageOut.model_validate(r)
+                for r in await tx.mypages.of_employee(employee_card_no, limit)
+            ]
 
     @api.get("/mypages/{order_id}", response_model=MyPageOut)
     async def my_page(order_id: str) -> MyPageOut:
@@ -52,6 +48,6 @@ def router(uow: Callable[[], WorkercenterUnitOfWork]) -> APIRouter:
             row = await tx.mypages.get(order_id)
         if row is None:
             raise NotFound(f"no order {order_id} in the view (yet)")
-        return _out(row)
+        return MyPageOut.model_validate(row)
 
     return api
