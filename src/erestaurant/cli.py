@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from erestaurant import services
+from erestaurant import deadletters, services
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run one service in the foreground")
     serve.add_argument("service", choices=sorted(services.SETTINGS))
 
+    deadletters.add_commands(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "deadletters":
+        return asyncio.run(deadletters.run(args))
     if args.command == "serve":
         services.serve(args.service)
         return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -22,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from erestaurant import services
 from erestaurant.platform import logging as service_logging
-from erestaurant.platform.settings import DEFAULT_NATS_PORT
+from erestaurant.platform.settings import DEFAULT_NATS_PORT, Port, Settings
 
 log = logging.getLogger("erestaurant.runner")
 
@@ -37,6 +40,34 @@ STABLE_SECONDS = 30.0
 
 class RunnerError(SystemExit):
     pass
+
+
+class LocalNatsSettings(Settings):
+    """The NATS server that ``erestaurant up`` starts (not used with ERESTAURANT_NATS_URL)."""
+
+    model_config = SettingsConfigDict(env_prefix="ERESTAURANT_NATS_", extra="ignore", frozen=True)
+    service = "nats"
+    port: Port = DEFAULT_NATS_PORT
+    sync_interval: str = Field(
+        default="always",
+        pattern=r"^(always|\d+(ms|s|m|h))$",
+        description=(
+            "How often JetStream fsyncs its files: `always` (every write, so an acknowledged"
+            " event survives even a power cut) or an interval such as `2m` (NATS's default:"
+            " faster, but a machine crash can lose what was acknowledged since the last sync)."
+        ),
+    )
+
+    def config(self, store: Path) -> str:
+        return (
+            "# Written by erestaurant up at every start.\n"
+            f"listen: {self.host}:{self.port}\n"
+            "server_name: erestaurant\n"
+            "jetstream {\n"
+            f"  store_dir: {json.dumps(str(store))}\n"
+            f"  sync_interval: {self.sync_interval}\n"
+            "}\n"
+        )
 
 
 def nats_server_binary() -> Path:
@@ -65,10 +96,10 @@ class Child:
 
 
 class Runner:
-    def __init__(self, data_dir: Path, env: dict[str, str], nats_port: int | None) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str], nats: LocalNatsSettings | None) -> None:
         self.data_dir = data_dir
         self.env = env
-        self.nats_port = nats_port
+        self.nats = nats
         self.children: list[Child] = []
         self._stopping = asyncio.Event()
 
@@ -77,17 +108,19 @@ class Runner:
         env = dict(os.environ)
         data_dir = (data_dir or Path(env.get("ERESTAURANT_DATA_DIR", "data"))).resolve()
         env["ERESTAURANT_DATA_DIR"] = str(data_dir)
-        external = "ERESTAURANT_NATS_URL" in env
-        port = None if external else (nats_port or DEFAULT_NATS_PORT)
-        if port is not None:
-            env["ERESTAURANT_NATS_URL"] = f"nats://127.0.0.1:{port}"
+        nats = None
+        if "ERESTAURANT_NATS_URL" not in env:
+            nats = LocalNatsSettings.load()
+            if nats_port is not None:
+                nats = nats.model_copy(update={"port": nats_port})
+            env["ERESTAURANT_NATS_URL"] = f"nats://127.0.0.1:{nats.port}"
         # Each service's port comes from its own settings; the URLs that point at a service
         # follow it unless they were given.
         addresses = {name: _address(name, env) for name in services.SETTINGS}
         for name in ("hall", "kitchen", "payment", "workercenter", "notification"):
             env.setdefault(f"GATEWAY_{name.upper()}_URL", f"http://{addresses[name]}")
         env.setdefault("HALL_KITCHEN_URL", f"http://{addresses['kitchen']}")
-        return cls(data_dir, env, port)
+        return cls(data_dir, env, nats)
 
     # -- the whole run -----------------------------------------------------------------------
 
@@ -114,25 +147,11 @@ class Runner:
         return 0
 
     def _plan(self) -> None:
-        if self.nats_port is not None:
-            store = self.data_dir / "nats"
+        if self.nats is not None:
+            config = self.data_dir / "nats.conf"
+            config.write_text(self.nats.config(self.data_dir / "nats"))
             self.children.append(
-                Child(
-                    "nats",
-                    [
-                        str(nats_server_binary()),
-                        "-a",
-                        "127.0.0.1",
-                        "-p",
-                        str(self.nats_port),
-                        "-js",
-                        "-sd",
-                        str(store),
-                        "-n",
-                        "erestaurant",
-                    ],
-                    ready_url=None,
-                )
+                Child("nats", [str(nats_server_binary()), "-c", str(config)], ready_url=None)
             )
         for name in services.SETTINGS:
             self.children.append(
@@ -145,8 +164,8 @@ class Runner:
 
     def _port_of(self, child: Child) -> int:
         if child.name == "nats":
-            assert self.nats_port is not None
-            return self.nats_port
+            assert self.nats is not None
+            return self.nats.port
         return int(_address(child.name, self.env).rsplit(":", 1)[1])
 
     async def _start(self, child: Child) -> None:
@@ -174,7 +193,8 @@ class Runner:
         for child in self.children:
             if child.name == "nats":
                 store = self.data_dir / "nats"
-                lines.append(f"  {'nats':<13} nats://127.0.0.1:{self.nats_port} (store: {store})")
+                assert self.nats is not None
+                lines.append(f"  {'nats':<13} nats://127.0.0.1:{self.nats.port} (store: {store})")
             else:
                 address = _address(child.name, self.env)
                 hint = (

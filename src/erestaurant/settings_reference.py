@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic.fields import FieldInfo
 
 from erestaurant.platform.settings import Settings
+from erestaurant.runner import LocalNatsSettings
 from erestaurant.services import SETTINGS
 
 HEADER = """# Configuration
@@ -38,18 +39,25 @@ def _default(info: FieldInfo) -> str:
 
 def render() -> str:
     shared: dict[str, str] = {}
+    nats_rows: list[str] = []
     sections = [HEADER]
-    for service, cls in SETTINGS.items():
+    every: dict[str, type[Settings]] = {**SETTINGS, "nats": LocalNatsSettings}
+    for service, cls in every.items():
         rows = []
         for name, info in cls.model_fields.items():
             variable = _variable(cls, name, info)
             line = f"| `{variable}` | {_default(info)} | {info.description or ''} |"
-            if variable.startswith("ERESTAURANT_"):
+            if service == "nats":
+                if variable != "ERESTAURANT_LOG_LEVEL":  # listed with the shared ones
+                    nats_rows.append(line)
+            elif variable.startswith("ERESTAURANT_"):
                 shared[variable] = line
             else:
                 rows.append(line)
-        sections.append(_table(f"## {service}", rows))
+        if rows:
+            sections.append(_table(f"## {service}", rows))
     sections.insert(1, _table("## Shared by every service", sorted(shared.values())))
+    sections.append(_table("## The NATS server of `erestaurant up`", nats_rows))
     return "\n".join(sections)
 
 

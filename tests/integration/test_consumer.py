@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,13 @@ from erestaurant.contracts import Cooked, IntegrationEvent, OrderPlaced
 from erestaurant.payment import adapters
 from erestaurant.payment.handlers import handlers
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
+from erestaurant.platform import deadletter
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer, EventHandler
 
 from .helpers import (
     DEADLINE_SECONDS,
+    STREAM,
     TIMEZONE,
     consumer_info,
     consuming,
@@ -113,26 +116,79 @@ async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
     ]
 
 
-async def test_an_unreadable_message_is_terminated_and_does_not_block_the_rest(
+async def test_poison_is_set_aside_as_dead_letters_and_does_not_block_the_rest(
     broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
 ) -> None:
     await broker.js.publish("erestaurant.hall.OrderPlaced", b"{not json")
     wrong_version = envelope(order_placed("O-7"))
     await publish(broker, replace(wrong_version, version=99))
     await publish(broker, envelope(order_placed("O-8", card="E8", amount=4500)))
-    last_seq = (await publish(broker, envelope(cooked("O-8")))).seq
+    await publish(broker, envelope(cooked("O-8")))
 
     consumer = EventConsumer(
-        broker, DURABLE, handlers(TIMEZONE), payment_uow_factory(payment_engine)
+        broker, DURABLE, handlers(TIMEZONE), payment_uow_factory(payment_engine), max_deliveries=3
     )
     async with consuming(consumer):
-        await wait_drained(broker, DURABLE, last_seq)
+        # The good events go through while the poison is still being retried.
+        await eventually(payments_are(payment_db_path, [("O-8", "DEDUCTED")]), "O-8 deducted")
+        letters = await dead_letters(broker, 2)
 
-    info = await consumer_info(broker, DURABLE)
-    assert info is not None
-    assert info.num_redelivered == 0
-    assert query(payment_db_path, "SELECT order_id, status FROM payments") == [("O-8", "DEDUCTED")]
+    assert {letter.consumer for letter in letters} == {DURABLE}
+    assert {letter.original_subject for letter in letters} == {"erestaurant.hall.OrderPlaced"}
+    assert {letter.deliveries for letter in letters} == {3}
+    reasons = {letter.reason for letter in letters}
+    assert any(r.startswith("unreadable: not an event envelope") for r in reasons)
+    assert any(r == "unreadable: OrderPlaced version 99 is not the known 1" for r in reasons)
     assert count(payment_db_path, "inbox") == 2
+
+
+async def test_a_dead_letter_replayed_after_the_fix_is_handled_once(
+    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+) -> None:
+    real = handlers(TIMEZONE)
+    fixed = False
+
+    async def broken_until_fixed(event: OrderPlaced, uow: PaymentUnitOfWork) -> None:
+        if not fixed:
+            raise RuntimeError("payroll system offline")
+        await real[OrderPlaced](event, uow)
+
+    routes: dict[type[IntegrationEvent], EventHandler] = {**real, OrderPlaced: broken_until_fixed}
+    consumer = EventConsumer(
+        broker, DURABLE, routes, payment_uow_factory(payment_engine), max_deliveries=2
+    )
+    await publish(broker, envelope(order_placed("O-9", card="E9", amount=5000)))
+    await publish(broker, envelope(cooked("O-9")))
+    async with consuming(consumer):
+        [letter] = await dead_letters(broker, 1)
+        assert letter.reason == "RuntimeError: payroll system offline"
+        assert letter.event.startswith("OrderPlaced ")
+        fixed = True
+        await deadletter.replay(broker.js, STREAM, letter)
+        await deadletter.replay(broker.js, STREAM, letter)  # a second replay is dropped
+        await eventually(payments_are(payment_db_path, [("O-9", "DEDUCTED")]), "O-9 deducted")
+        assert await deadletter.list_all(broker.js, STREAM) == []
+    assert count(payment_db_path, "payments") == 1
+
+
+def payments_are(db: Path, expected: list[tuple[str, str]]) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return query(db, "SELECT order_id, status FROM payments") == expected
+
+    return check
+
+
+async def dead_letters(broker: Broker, how_many: int) -> list[deadletter.DeadLetter]:
+    """The dead letters, once there are ``how_many`` of them."""
+    letters: list[deadletter.DeadLetter] = []
+
+    async def enough() -> bool:
+        nonlocal letters
+        letters = await deadletter.list_all(broker.js, STREAM)
+        return len(letters) >= how_many
+
+    await eventually(enough, f"{how_many} dead letter(s)")
+    return letters
 
 
 async def test_a_failing_handler_is_redelivered_and_its_effect_applied_once(

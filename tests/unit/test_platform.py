@@ -61,8 +61,27 @@ def test_work_no_request_started_gets_a_fresh_correlation_id() -> None:
 
 
 @dataclass
+class Sequence:
+    stream: int = 42
+
+
+@dataclass
 class Metadata:
     num_delivered: int = 1
+    sequence: Sequence = field(default_factory=Sequence)
+
+
+@dataclass
+class FakeJetStream:
+    published: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
+
+    async def publish(self, subject: str, data: bytes, headers: dict[str, str]) -> None:
+        self.published.append((subject, data, headers))
+
+
+@dataclass
+class FakeBroker:
+    js: FakeJetStream = field(default_factory=FakeJetStream)
 
 
 @dataclass
@@ -85,12 +104,18 @@ class FakeMessage:
 
 
 @pytest.fixture
-def consumer(notification_uow: FakeNotificationUnitOfWork) -> EventConsumer:
+def broker() -> FakeBroker:
+    return FakeBroker()
+
+
+@pytest.fixture
+def consumer(notification_uow: FakeNotificationUnitOfWork, broker: FakeBroker) -> EventConsumer:
     return EventConsumer(
-        broker=None,  # type: ignore[arg-type]  # handle() never touches the broker
+        broker=broker,  # type: ignore[arg-type]  # only dead letters are published
         durable="notification",
         handlers=notification.HANDLERS,
         uow_factory=lambda: notification_uow,  # type: ignore[arg-type, return-value]
+        max_deliveries=5,
     )
 
 
@@ -124,13 +149,30 @@ async def test_the_consumer_carries_the_events_correlation_id(
     assert correlation.causation_id.get() == envelope.event_id
 
 
-async def test_an_unreadable_message_is_dropped_for_good(
-    consumer: EventConsumer, notification_uow: FakeNotificationUnitOfWork
+async def test_an_unreadable_message_is_tried_again_later(
+    consumer: EventConsumer, notification_uow: FakeNotificationUnitOfWork, broker: FakeBroker
 ) -> None:
     message = FakeMessage(b"not an event")
     await consumer.handle(message)  # type: ignore[arg-type]
-    assert message.outcome == [("term", None)]
+    assert message.outcome == [("nak", 0.5)]
     assert notification_uow.commits == 0
+    assert broker.js.published == []
+
+
+async def test_after_the_last_try_a_message_is_set_aside_as_a_dead_letter(
+    consumer: EventConsumer, broker: FakeBroker
+) -> None:
+    message = FakeMessage(b"not an event", metadata=Metadata(num_delivered=5))
+    await consumer.handle(message)  # type: ignore[arg-type]
+    assert message.outcome == [("term", None)]
+    [(subject, data, headers)] = broker.js.published
+    assert subject == "erestaurant.deadletter.notification"
+    assert data == b"not an event"
+    assert headers["Erestaurant-Original-Subject"] == "erestaurant.hall.OrderCompleted"
+    assert headers["Erestaurant-Original-Sequence"] == "42"
+    assert headers["Erestaurant-Deliveries"] == "5"
+    assert headers["Erestaurant-Reason"].startswith("unreadable")
+    assert headers["Nats-Msg-Id"] == "deadletter-notification-42"
 
 
 async def test_a_failing_handler_is_retried_later_and_leaves_nothing_behind(
@@ -148,7 +190,7 @@ async def test_a_failing_handler_is_retried_later_and_leaves_nothing_behind(
     )
     message = FakeMessage(envelope_of(order_completed()).to_json(), metadata=Metadata(3))
     await failing.handle(message)  # type: ignore[arg-type]
-    assert message.outcome == [("nak", 4.0)]  # a growing delay: 0.5 * 2**3
+    assert message.outcome == [("nak", 2.0)]  # a growing delay: 0.5 after the first try
     assert notification_uow.published == []
     assert notification_uow.messages.rows == {}
     assert notification_uow.inbox == set()  # so that the retry is handled

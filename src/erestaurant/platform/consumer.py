@@ -16,7 +16,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from erestaurant.contracts import CATALOG, Envelope, IntegrationEvent, UnknownEventError, decode
-from erestaurant.platform import correlation
+from erestaurant.platform import correlation, deadletter, failpoints
 from erestaurant.platform.broker import SUBJECT_PREFIX, Broker
 from erestaurant.platform.uow import UnitOfWork
 
@@ -36,8 +36,10 @@ class EventConsumer:
         handlers: Handlers,
         uow_factory: Callable[[], UnitOfWork],
         ack_wait_seconds: float = 10.0,
+        max_deliveries: int = 5,
     ) -> None:
         self._ack_wait = ack_wait_seconds
+        self._max_deliveries = max_deliveries
         self._broker = broker
         self._durable = durable
         self._handlers = {cls.event_type(): handler for cls, handler in handlers.items()}
@@ -79,28 +81,37 @@ class EventConsumer:
                 await self.handle(message)
 
     async def handle(self, message: Msg) -> None:
+        """Handle one message: ack after commit; on failure try again later, and after the
+        last try set it aside as a dead letter so the events behind it go on."""
         try:
             envelope = Envelope.from_json(message.data)
             event = decode(envelope, CATALOG)
         except UnknownEventError as exc:
-            log.error("dropping unreadable message on %s: %s", message.subject, exc)
-            await message.term()
+            # A newer publisher may be ahead of this reader: tried again, then set aside.
+            await self._failed(message, f"unreadable: {exc}")
             return
         correlation.correlation_id.set(envelope.correlation_id)
         correlation.causation_id.set(envelope.event_id)
         try:
             await self.apply(envelope, event)
-        except Exception:
-            attempt = message.metadata.num_delivered
-            log.exception(
-                "handling %s %s failed (attempt %d)",
-                envelope.event_type,
-                envelope.event_id,
-                attempt,
-            )
-            await message.nak(delay=min(0.5 * 2 ** min(attempt, 6), 30.0))
+        except Exception as exc:
+            log.exception("handling %s %s failed", envelope.event_type, envelope.event_id)
+            await self._failed(message, f"{exc.__class__.__name__}: {exc}")
             return
+        failpoints.hit("consumer.after_commit")
         await message.ack()
+
+    async def _failed(self, message: Msg, reason: str) -> None:
+        attempt = message.metadata.num_delivered
+        if attempt < self._max_deliveries:
+            log.warning(
+                "%s (try %d of %d); trying again later", reason, attempt, self._max_deliveries
+            )
+            await message.nak(delay=min(0.5 * 2 ** (attempt - 1), 30.0))
+            return
+        log.error("%s after %d tries; setting it aside as a dead letter", reason, attempt)
+        await deadletter.set_aside(self._broker.js, self._durable, message, reason)
+        await message.term()
 
     async def apply(self, envelope: Envelope, event: IntegrationEvent) -> None:
         """Run the handler and record the event in the inbox, in one transaction."""

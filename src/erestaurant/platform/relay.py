@@ -14,7 +14,7 @@ import logging
 from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from erestaurant.platform import clock
+from erestaurant.platform import clock, failpoints
 from erestaurant.platform.broker import Broker
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class OutboxRelay:
             for row, result in zip(rows, results, strict=True)
             if not isinstance(result, BaseException)
         ]
+        failpoints.hit("relay.after_publish")
         failed = len(rows) - len(done)
         if failed:
             log.warning("%d of %d outbox events not acknowledged; will retry", failed, len(rows))

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, Table
 
-from erestaurant.platform import db
+from erestaurant.platform import db, failpoints
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer, Handlers
@@ -40,6 +40,7 @@ class Runtime:
         self, settings: ServiceSettings, metadata: MetaData, outbox: Table, inbox: Table
     ) -> None:
         self.settings = settings
+        failpoints.arm(settings.failpoints)
         self._outbox, self._inbox = outbox, inbox
         self.engine = db.create_engine(settings.database)
         self.broker = Broker(settings.nats_url, settings.stream, settings.service)
@@ -66,6 +67,7 @@ class Runtime:
             handlers,
             uow_factory,
             self.settings.ack_wait_seconds,
+            self.settings.max_deliveries,
         )
 
     def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from erestaurant.platform import failpoints
+
 DEFAULT_NATS_PORT = 4322
 
 Port = Annotated[int, Field(ge=1, le=65535, description="The port to listen on.")]
@@ -91,12 +93,32 @@ class ServiceSettings(Settings):
             " milliseconds."
         ),
     )
+    max_deliveries: int = Field(
+        default=5,
+        ge=1,
+        validation_alias="ERESTAURANT_MAX_DELIVERIES",
+        description=(
+            "How often an event is tried before it is set aside on the dead-letter subject"
+            " (retries back off from 0.5 s, doubling)."
+        ),
+    )
+    failpoints: str = Field(
+        default="",
+        validation_alias="ERESTAURANT_FAILPOINTS",
+        description="For fault tests only: crash points to arm (see platform/failpoints.py).",
+    )
     relay_poll_seconds: float = Field(
         default=1.0,
         gt=0,
         validation_alias="ERESTAURANT_RELAY_POLL_SECONDS",
         description="How often the relay looks for rows it was not woken for (left by a crash).",
     )
+
+    @field_validator("failpoints")
+    @classmethod
+    def _known_failpoints(cls, value: str) -> str:
+        failpoints.parse(value)
+        return value
 
     @field_validator("timezone")
     @classmethod

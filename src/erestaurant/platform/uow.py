@@ -13,7 +13,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from erestaurant.contracts import Envelope, IntegrationEvent
-from erestaurant.platform import clock, correlation, inbox, outbox
+from erestaurant.platform import clock, correlation, failpoints, inbox, outbox
 
 
 class UnitOfWork:
@@ -82,6 +82,7 @@ class UnitOfWork:
         pending, self._pending = self._pending, []
         await outbox.append(self.connection, self._outbox, pending, clock.now())
         await self.connection.commit()
+        failpoints.hit("uow.after_commit")
         if pending:
             self._on_commit()
 
