@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,31 +13,32 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-SERVICES = ("hall", "kitchen", "payment", "workercenter", "notification", "gateway")
+from erestaurant.faults.system import SERVICES, LocalSystem, running
+
 T = TypeVar("T")
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 @dataclass
 class System:
-    gateway: str
-    urls: dict[str, str]
-    nats_url: str
-    log_file: Path
+    """The running system as a kiosk, a cook and an employee see it: through the gateway."""
+
+    local: LocalSystem
     http: httpx.Client
 
+    @property
+    def gateway(self) -> str:
+        return self.local.gateway
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: self.local.url(name) for name in SERVICES}
+
+    @property
+    def nats_url(self) -> str:
+        return self.local.nats_url
+
     def logs(self) -> str:
-        return self.log_file.read_text(errors="replace")
+        return self.local.logs()
 
     def register(self, name: str = "Kim Minji") -> str:
         """A new employee whose card hall already knows (the card travels by event)."""
@@ -90,44 +86,8 @@ def eventually(get: Callable[[], T], until: Callable[[T], bool], seconds: float 
 @contextlib.contextmanager
 def running_system(root: Path) -> Iterator[System]:
     """`erestaurant up` on free ports with its data in ``root``; stopped as by Ctrl-C."""
-    ports = dict(zip((*SERVICES, "nats"), _free_ports(len(SERVICES) + 1), strict=True))
-    ours = ("ERESTAURANT_", *(s.upper() + "_" for s in SERVICES))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    env.update({f"{name.upper()}_PORT": str(ports[name]) for name in SERVICES})
-    runs = len(list(root.glob("up*.log")))
-    log_file = root / ("up.log" if runs == 0 else f"up-{runs + 1}.log")
-    command = [sys.executable, "-m", "erestaurant", "up", "--data-dir", str(root / "data")]
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--nats-port", str(ports["nats"])],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    urls = {name: f"http://127.0.0.1:{ports[name]}" for name in SERVICES}
-    try:
-        eventually(
-            lambda: process.poll() is not None or "e-restaurant is up" in _read(log_file),
-            bool,
-            60,
-        )
-        assert process.poll() is None, _read(log_file)
-        with httpx.Client(base_url=urls["gateway"], timeout=10) as http:
-            yield System(urls["gateway"], urls, f"nats://127.0.0.1:{ports['nats']}", log_file, http)
-    finally:
-        process.send_signal(signal.SIGINT)  # as Ctrl-C
-        try:
-            code = process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-    assert code == 0, _read(log_file)[-5000:]
-    assert "Traceback" not in _read(log_file), _read(log_file)[-5000:]
-
-
-def _read(path: Path) -> str:
-    return path.read_text(errors="replace")
+    with running(root) as local, httpx.Client(base_url=local.gateway, timeout=10) as http:
+        yield System(local, http)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 from pathlib import Path
 
@@ -17,16 +15,11 @@ pytestmark = pytest.mark.e2e
 ACK_WAIT_SECONDS = 10
 
 
-def _pid(system: System, service: str) -> int:
-    return int(re.findall(rf"started {service} \(pid (\d+)\)", system.logs())[-1])
-
-
 def test_a_killed_service_is_started_again(system: System) -> None:
     card = system.register()
     menu = system.menu()
-    before = _pid(system, "hall")
-    os.kill(before, signal.SIGKILL)
-    eventually(lambda: _pid(system, "hall"), lambda pid: pid != before)
+    before = system.local.signal("hall", signal.SIGKILL)
+    eventually(lambda: system.local.pid("hall"), lambda pid: pid != before)
     eventually(lambda: _ready(system, "hall"), bool)
     # An event that was on its way to the killed hall is redelivered after the ack wait.
     placed = eventually(
