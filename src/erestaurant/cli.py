@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from erestaurant import deadletters, services
+from erestaurant.faults import command as faults_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,8 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("service", choices=sorted(services.SETTINGS))
 
     deadletters.add_commands(commands)
+    faults_command.add_command(commands)
 
     args = parser.parse_args(argv)
+    if args.command == "faults":
+        return faults_command.run(args)
     if args.command == "deadletters":
         return asyncio.run(deadletters.run(args))
     if args.command == "serve":

@@ -64,11 +64,11 @@ class System:
 
     def cook(self, order_id: str) -> int:
         """The cook id of an order's ticket, once the kitchen has opened it."""
-        tickets = eventually(
-            lambda: self.http.get("/kitchens/cooks").json(),
-            lambda ts: any(t["orderId"] == order_id for t in ts),
+        [ticket] = eventually(
+            lambda: self.http.get("/kitchens/cooks", params={"orderId": order_id}).json(),
+            lambda ts: len(ts) == 1,
         )
-        return int(next(t["cookId"] for t in tickets if t["orderId"] == order_id))
+        return int(ticket["cookId"])
 
 
 def eventually(get: Callable[[], T], until: Callable[[T], bool], seconds: float = 15.0) -> T:

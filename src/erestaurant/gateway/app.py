@@ -134,3 +134,4 @@ def serve(settings: GatewaySettings | None = None) -> None:
         shutdown_timeout=10,
         loop=uvloop.new_event_loop(),
     )
+    log.info("gateway stopped")

@@ -187,10 +187,14 @@ class TicketRepository:
     async def for_order(self, order_id: str) -> CookTicket | None:
         return await self._one(cook_tickets.c.order_id == order_id)
 
-    async def list(self, status: CookStatus | None, limit: int) -> list[CookTicket]:
+    async def list(
+        self, status: CookStatus | None, limit: int, order_id: str | None = None
+    ) -> list[CookTicket]:
         query = select(cook_tickets).order_by(cook_tickets.c.cook_id).limit(limit)
         if status is not None:
             query = query.where(cook_tickets.c.status == status.value)
+        if order_id is not None:
+            query = query.where(cook_tickets.c.order_id == order_id)
         return [_ticket(row._mapping) for row in await self._conn.execute(query)]
 
     async def save(self, ticket: CookTicket) -> None:

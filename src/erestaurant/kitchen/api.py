@@ -115,10 +115,11 @@ def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
     @api.get("/cooks", response_model=list[CookOut])
     async def list_cooks(
         status: CookStatus | None = None,
+        order_id: Annotated[str | None, Query(alias="orderId", max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[CookOut]:
         async with uow() as tx:
-            tickets = await tx.tickets.list(status, limit)
+            tickets = await tx.tickets.list(status, limit, order_id)
         return [CookOut.model_validate(t) for t in tickets]
 
     @api.get("/cooks/{cook_id}", response_model=CookOut)

@@ -1,0 +1,239 @@
+"""The faults, each injected into real processes while the kiosks keep ordering.
+
+A fault runs until told to stop, then heals (a frozen process is thawed). ``actions``
+counts what it did (kills, restarts, events replayed, poison published); ``poison`` holds
+the stream sequences of the poison it published, with the consumers that must set each
+aside, so the checker can tell poison from a real event that was wrongly dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import random
+import signal
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import nats
+from nats.js import JetStreamContext
+
+from erestaurant.contracts import CATALOG, Cooked, Envelope, UnknownEventError, decode
+from erestaurant.faults.system import LocalSystem
+
+SERVICES = ("hall", "kitchen", "payment", "workercenter", "notification", "gateway")
+STREAM = "ERESTAURANT"
+
+
+@dataclass
+class Fault:
+    name: str = "none"
+    description: str = "no fault: the baseline"
+    pace: tuple[float, float] = (5.0, 15.0)
+    orders: int = 300
+    env: dict[str, str] = field(default_factory=dict)
+    actions: int = 0
+    poison: dict[int, set[str]] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=lambda: random.Random(11))
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    async def heal(self, system: LocalSystem) -> None:
+        """Leave every process able to run (nothing frozen)."""
+
+    async def pause(self, stop: asyncio.Event) -> bool:
+        """Wait one random interval of the pace; False once told to stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), self.rng.uniform(*self.pace))
+        return not stop.is_set()
+
+
+@dataclass
+class KillServices(Fault):
+    name: str = "kill"
+    description: str = "kill -9 of a random service (its relay and consumer with it)"
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        while await self.pause(stop):
+            system.signal(self.rng.choice(SERVICES), signal.SIGKILL)
+            self.actions += 1
+
+
+@dataclass
+class RestartServices(Fault):
+    name: str = "sigterm"
+    description: str = "SIGTERM of a random service: a graceful stop, then a restart"
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        while await self.pause(stop):
+            system.signal(self.rng.choice(SERVICES), signal.SIGTERM)
+            self.actions += 1
+
+
+@dataclass
+class RestartBroker(Fault):
+    name: str = "broker"
+    description: str = "kill -9 of nats-server, restarted on its store"
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        while await self.pause(stop):
+            system.signal("nats", signal.SIGKILL)
+            self.actions += 1
+
+
+@dataclass
+class FreezePayment(Fault):
+    name: str = "freeze"
+    description: str = "payment frozen (SIGSTOP) for most of the run, then thawed"
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        if not await self.pause(stop):
+            return
+        system.signal("payment", signal.SIGSTOP)
+        self.actions += 1
+        await stop.wait()  # frozen until the load is over: payment catches up afterwards
+        await self.heal(system)
+
+    async def heal(self, system: LocalSystem) -> None:
+        system.signal("payment", signal.SIGCONT)
+
+
+@dataclass
+class ReplayEvents(Fault):
+    name: str = "replay"
+    description: str = (
+        "stored events published again: with their own Nats-Msg-Id (inside the duplicate"
+        " window), with a new one (as after it), and batches in reverse order"
+    )
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        nc = await nats.connect(system.nats_url)
+        try:
+            js = nc.jetstream()
+            while await self.pause(stop):
+                await self._replay_some(js)
+        finally:
+            await nc.close()
+
+    async def _replay_some(self, js: JetStreamContext) -> None:
+        last = (await js.stream_info(STREAM)).state.last_seq
+        if last < 2:
+            return
+        window = sorted(self.rng.sample(range(max(1, last - 200), last + 1), k=min(20, last)))
+        for seq in reversed(window):  # newest first: the older events now arrive late
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                msg = await js.get_msg(STREAM, seq)
+                if msg.subject is None or not _readable(msg.data or b""):
+                    continue  # dead letters and poison are not events to replay
+                same_id = (msg.headers or {}).get("Nats-Msg-Id", "")
+                fresh = f"replayed-{uuid.uuid4().hex}"
+                for msg_id in (same_id, fresh) if same_id else (fresh,):
+                    await js.publish(msg.subject, msg.data or b"", headers={"Nats-Msg-Id": msg_id})
+                    self.actions += 1
+
+
+def _readable(data: bytes) -> bool:
+    try:
+        decode(Envelope.from_json(data), CATALOG)
+    except UnknownEventError:
+        return False
+    return True
+
+
+@dataclass
+class Poison(Fault):
+    name: str = "poison"
+    description: str = "poison published: bytes that are no event, and an unknown version"
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        nc = await nats.connect(system.nats_url)
+        try:
+            js = nc.jetstream()
+            while await self.pause(stop):
+                garbage = await js.publish("erestaurant.hall.OrderPlaced", b"{half an ev")
+                self.poison[garbage.seq] = {"kitchen", "payment", "workercenter"}
+                future = Envelope.wrap(
+                    Cooked(cook_id=0, order_id=uuid.uuid4().hex, cooked_at=datetime.now(UTC)),
+                    occurred_at=datetime.now(UTC),
+                    correlation_id="poison",
+                    causation_id=None,
+                )
+                newer = dataclasses.replace(future, version=99)
+                unknown = await js.publish(Cooked.subject(), newer.to_json())
+                self.poison[unknown.seq] = {"hall", "payment", "workercenter"}
+                self.actions += 2
+        finally:
+            await nc.close()
+
+
+@dataclass
+class Failpoints(Fault):
+    name: str = "failpoints"
+    description: str = (
+        "crashes at the dangerous points: after commit before publish, after publish before"
+        " marking, after a handler's commit before its ack"
+    )
+    # About this many crashes per point whatever the size of the run: an order passes each
+    # point some twenty times (commits and handled events in five services).
+    crashes_per_point: int = 10
+
+    def __post_init__(self) -> None:
+        p = min(0.01, self.crashes_per_point / (self.orders * 20))
+        self.env = {
+            "ERESTAURANT_FAILPOINTS": (
+                f"uow.after_commit={p:.6f},relay.after_publish={p * 4:.6f},"
+                f"consumer.after_commit={p:.6f}"
+            )
+        }
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self.actions = system.logs().count("crashing now")
+
+
+@dataclass
+class Storm(Fault):
+    """Kills, broker restarts, a frozen payment, replays and poison, all at once."""
+
+    name: str = "storm"
+    description: str = "all of kill, broker, freeze, replay and poison at once"
+    parts: list[Fault] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        broker_pace = (self.pace[0] * 3, self.pace[1] * 3)
+        self.parts = [
+            KillServices(pace=self.pace),
+            RestartBroker(pace=broker_pace),
+            FreezePayment(pace=self.pace),
+            ReplayEvents(pace=self.pace),
+            Poison(pace=self.pace),
+        ]
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        await asyncio.gather(*(part.run(system, stop) for part in self.parts))
+        self.actions = sum(part.actions for part in self.parts)
+        for part in self.parts:
+            self.poison.update(part.poison)
+
+    async def heal(self, system: LocalSystem) -> None:
+        for part in self.parts:
+            await part.heal(system)
+
+
+FAULTS: dict[str, type[Fault]] = {
+    cls().name: cls
+    for cls in (
+        Fault,
+        KillServices,
+        RestartServices,
+        RestartBroker,
+        FreezePayment,
+        ReplayEvents,
+        Poison,
+        Failpoints,
+        Storm,
+    )
+}
