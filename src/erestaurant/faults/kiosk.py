@@ -13,6 +13,7 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -216,8 +217,8 @@ class Kiosks:
         path: str,
         body: dict[str, Any] | None,
         *,
-        ok: set[int],
-        final: set[int] = frozenset(),  # type: ignore[assignment]
+        ok: Collection[int],
+        final: Collection[int] = (),
         headers: dict[str, str] | None = None,
         record: Record | None = None,
         deadline: float | None = None,
