@@ -52,36 +52,36 @@ class Fault:
 
 
 @dataclass
-class KillServices(Fault):
+class Strike(Fault):
+    """At every strike, send ``sig`` to one of ``targets``, drawn at random."""
+
+    targets: tuple[str, ...] = SERVICES
+    sig: signal.Signals = signal.SIGKILL
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        while await self.pause(stop):
+            system.signal(self.rng.choice(self.targets), self.sig)
+            self.actions += 1
+
+
+@dataclass
+class KillServices(Strike):
     name: str = "kill"
     description: str = "kill -9 of a random service (its relay and consumer with it)"
 
-    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
-        while await self.pause(stop):
-            system.signal(self.rng.choice(SERVICES), signal.SIGKILL)
-            self.actions += 1
-
 
 @dataclass
-class RestartServices(Fault):
+class RestartServices(Strike):
     name: str = "sigterm"
     description: str = "SIGTERM of a random service: a graceful stop, then a restart"
-
-    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
-        while await self.pause(stop):
-            system.signal(self.rng.choice(SERVICES), signal.SIGTERM)
-            self.actions += 1
+    sig: signal.Signals = signal.SIGTERM
 
 
 @dataclass
-class RestartBroker(Fault):
+class RestartBroker(Strike):
     name: str = "broker"
     description: str = "kill -9 of nats-server, restarted on its store"
-
-    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
-        while await self.pause(stop):
-            system.signal("nats", signal.SIGKILL)
-            self.actions += 1
+    targets: tuple[str, ...] = ("nats",)
 
 
 @dataclass
