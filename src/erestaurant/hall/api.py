@@ -16,7 +16,12 @@ from erestaurant.hall.domain import (
     OrderStatus,
     UnknownCard,
 )
-from erestaurant.hall.kitchen_client import Kitchen, KitchenRefused, KitchenUnavailable
+from erestaurant.hall.kitchen_client import (
+    Kitchen,
+    KitchenBusy,
+    KitchenRefused,
+    KitchenUnavailable,
+)
 from erestaurant.hall.unit_of_work import HallUnitOfWork
 from erestaurant.platform.errors import (
     ApiError,
@@ -51,6 +56,7 @@ UnknownCardError = with_code(Unprocessable, "UNKNOWN_CARD")
 KeyReusedError = with_code(Unprocessable, "IDEMPOTENCY_KEY_REUSED")
 NotCancellableError = with_code(Conflict, "COOKING_STARTED")
 KitchenDownError = with_code(Unavailable, "KITCHEN_UNAVAILABLE")
+KitchenBusyError = with_code(Unavailable, "KITCHEN_BUSY")
 _KITCHEN_REFUSALS: dict[str, type[ApiError]] = {
     "SOLD_OUT": with_code(Conflict, "SOLD_OUT"),
     "NOT_ON_MENU": with_code(Conflict, "NOT_ON_MENU"),
@@ -81,8 +87,14 @@ def router(uow: Callable[[], HallUnitOfWork], kitchen: Kitchen) -> APIRouter:
             raise KeyReusedError(str(exc)) from None
         except KitchenRefused as exc:
             raise _kitchen_refusal(exc) from None
+        except KitchenBusy as exc:
+            raise KitchenBusyError(
+                f"orders are paused: {exc}", retry_after=exc.retry_after
+            ) from None
         except KitchenUnavailable as exc:
-            raise KitchenDownError(f"orders are paused: {exc}", retry_after=2) from None
+            raise KitchenDownError(
+                f"orders are paused: {exc}", retry_after=exc.retry_after
+            ) from None
         if not created:
             response.headers["Idempotent-Replayed"] = "true"
         return OrderOut.model_validate(order)
@@ -105,6 +117,8 @@ def router(uow: Callable[[], HallUnitOfWork], kitchen: Kitchen) -> APIRouter:
         except KitchenRefused as exc:
             raise _kitchen_refusal(exc) from None
         except KitchenUnavailable as exc:
-            raise KitchenDownError(f"cannot cancel now: {exc}", retry_after=2) from None
+            raise KitchenDownError(
+                f"cannot cancel now: {exc}", retry_after=exc.retry_after
+            ) from None
 
     return api

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from erestaurant.hall import adapters, api
 from erestaurant.hall.handlers import HANDLERS
-from erestaurant.hall.kitchen_client import Kitchen, KitchenClient
+from erestaurant.hall.kitchen_client import Kitchen, KitchenCircuit, KitchenClient
 from erestaurant.hall.settings import HallSettings
 from erestaurant.hall.unit_of_work import HallUnitOfWork
 from erestaurant.platform.runtime import Runtime
@@ -14,8 +14,16 @@ def bootstrap(settings: HallSettings | None = None, kitchen: Kitchen | None = No
     settings = settings or HallSettings.load()
     runtime = Runtime(settings, adapters.metadata, adapters.outbox, adapters.inbox)
     if kitchen is None:
-        client = KitchenClient(settings.kitchen_url, settings.kitchen_timeout_seconds)
+        circuit = KitchenCircuit(settings.breaker_failures, settings.breaker_cooldown_seconds)
+        client = KitchenClient(
+            settings.kitchen_url,
+            settings.kitchen_timeout_seconds,
+            settings.kitchen_retries,
+            circuit,
+        )
         runtime.on_stop(client.close)
+        # An open circuit is shown, not a reason to leave rotation: hall still serves reads.
+        runtime.describe("kitchenCircuit", lambda: circuit.state)
         kitchen = client
     uow = runtime.unit_of_work(HallUnitOfWork)
     runtime.subscribe(HANDLERS, uow)

@@ -1,13 +1,31 @@
-"""Hall's synchronous calls to kitchen (the Req/Resp checkpoint): reserve and cancel."""
+"""Hall's synchronous calls to kitchen (the Req/Resp checkpoint): reserve and cancel.
+
+Both calls are idempotent per order id, so a call that timed out or could not connect is
+tried again (``retries`` times). A circuit breaker (purgatory) wraps each call: after
+``failures`` calls in a row that the kitchen did not answer, it opens, and hall answers 503
+at once for ``cooldown`` seconds instead of making kiosks wait on a kitchen that is down;
+then one trial call goes through, and the circuit closes again if the kitchen answers. A
+refusal (sold out) or a busy kitchen (surge protection) is an answer, not a failure.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
+from purgatory import AsyncCircuitBreakerFactory, ContextChanged
+from purgatory.domain.model import OpenedState
 
 from erestaurant.platform import correlation
+
+log = logging.getLogger(__name__)
 
 
 class KitchenRefused(Exception):
@@ -20,7 +38,16 @@ class KitchenRefused(Exception):
 
 
 class KitchenUnavailable(Exception):
-    """The kitchen did not answer in time, or answered with a server error."""
+    """The kitchen did not answer in time, answered with a server error, or its circuit is
+    open; ``retry_after`` is when asking again makes sense, in seconds."""
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class KitchenBusy(KitchenUnavailable):
+    """The kitchen is at capacity and takes no new orders for now (surge protection)."""
 
 
 @dataclass(frozen=True)
@@ -38,14 +65,58 @@ class Kitchen(Protocol):
     async def cancel(self, order_id: str) -> None: ...
 
 
+class KitchenCircuit:
+    """The breaker around the kitchen, and its state for health, metrics and logs."""
+
+    NAME = "kitchen"
+
+    def __init__(self, failures: int, cooldown_seconds: float) -> None:
+        self.cooldown = cooldown_seconds
+        self.state = "closed"
+        self.opened_at: float | None = None
+        self._breakers = AsyncCircuitBreakerFactory(
+            default_threshold=failures,
+            default_ttl=cooldown_seconds,
+            exclude=[KitchenRefused, KitchenBusy],
+        )
+        self._breakers.add_listener(self._changed)
+
+    def _changed(self, name: str, kind: str, event: object) -> None:
+        if (
+            kind == "state_changed"
+            and isinstance(event, ContextChanged)
+            and event.state != self.state
+        ):
+            log.warning("%s circuit %s -> %s", name, self.state, event.state)
+            self.state, self.opened_at = event.state, event.opened_at
+
+    @contextlib.asynccontextmanager
+    async def guard(self) -> AsyncIterator[None]:
+        breaker = await self._breakers.get_breaker(self.NAME)
+        try:
+            async with breaker:
+                yield
+        except OpenedState as opened:
+            wait = max(1, math.ceil(opened.opened_at + self.cooldown - time.time()))
+            raise KitchenUnavailable("the kitchen's circuit is open", retry_after=wait) from None
+
+
 class KitchenClient:
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout_seconds: float,
+        retries: int,
+        circuit: KitchenCircuit,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._retries = retries
+        self.circuit = circuit
         self._session: aiohttp.ClientSession | None = None
 
     async def reserve(self, order_id: str, menu_id: int, qty: int) -> Reserved:
-        body = await self._post(
+        body = await self._call(
             "/kitchens/reservations", {"orderId": order_id, "menuId": menu_id, "qty": qty}
         )
         return Reserved(
@@ -57,11 +128,24 @@ class KitchenClient:
         )
 
     async def cancel(self, order_id: str) -> None:
-        await self._post(f"/kitchens/reservations/{order_id}/cancel", None)
+        await self._call(f"/kitchens/reservations/{order_id}/cancel", None)
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+    async def _call(self, path: str, payload: dict[str, Any] | None) -> dict[str, Any]:
+        async with self.circuit.guard():
+            for attempt in range(self._retries + 1):
+                try:
+                    return await self._post(path, payload)
+                except KitchenBusy:
+                    raise
+                except KitchenUnavailable:
+                    if attempt == self._retries:
+                        raise
+                    await asyncio.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _post(self, path: str, payload: dict[str, Any] | None) -> dict[str, Any]:
         if self._session is None:
@@ -72,11 +156,20 @@ class KitchenClient:
                 self._base_url + path, json=payload, headers=headers
             ) as resp:
                 body: dict[str, Any] = await resp.json(content_type=None)
-                status = resp.status
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+                status, retry_after = resp.status, resp.headers.get("Retry-After", "2")
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise KitchenUnavailable(f"kitchen did not answer: {exc.__class__.__name__}") from exc
+        if status == 503 and body.get("error") == "KITCHEN_BUSY":
+            raise KitchenBusy(str(body.get("message", "")), _seconds(retry_after))
         if status >= 500:
             raise KitchenUnavailable(f"kitchen answered {status}")
         if status >= 400:
             raise KitchenRefused(str(body.get("error", status)), str(body.get("message", "")))
         return body
+
+
+def _seconds(value: str) -> int:
+    try:
+        return max(1, int(value))
+    except ValueError:
+        return 2

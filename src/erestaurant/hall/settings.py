@@ -18,5 +18,33 @@ class HallSettings(ServiceSettings):
     kitchen_timeout_seconds: float = Field(
         default=2.0,
         gt=0,
-        description="A kiosk user waits at most this long on the kitchen before a 503.",
+        description=(
+            "How long one call to the kitchen may take. A reservation takes milliseconds;"
+            " past this the kitchen is as good as down."
+        ),
+    )
+    kitchen_retries: int = Field(
+        default=1,
+        ge=0,
+        le=5,
+        description=(
+            "Tries again after a timeout or a lost connection; safe because both kitchen"
+            " calls are idempotent per order. A kiosk waits at most (retries + 1) timeouts."
+        ),
+    )
+    breaker_failures: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "Kitchen calls failing in a row that open the circuit: enough not to trip on one"
+            " slow answer, few enough that at most this many kiosks wait on a dead kitchen."
+        ),
+    )
+    breaker_cooldown_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "How long an open circuit answers 503 at once before one trial call goes"
+            " through; about the time a crashed kitchen needs to be restarted."
+        ),
     )

@@ -51,6 +51,7 @@ class Runtime:
         self._consumer_task: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._details: dict[str, Callable[[], object]] = {}
         self.app: FastAPI = create_app(f"e-restaurant {settings.service}")
         self.app.router.lifespan_context = self._lifespan
         self.app.add_api_route("/health/live", self._live, methods=["GET"], tags=["health"])
@@ -69,6 +70,10 @@ class Runtime:
             self.settings.ack_wait_seconds,
             self.settings.max_deliveries,
         )
+
+    def describe(self, name: str, read: Callable[[], object]) -> None:
+        """Show a piece of the service's state in /health/ready (it does not decide readiness)."""
+        self._details[name] = read
 
     def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
         """Release a resource of the service's own (an HTTP client) when the process stops."""
@@ -127,8 +132,9 @@ class Runtime:
             "accepting": "NO" if self.shutting_down else "YES",
         }
         ready = checks["database"] == "UP" and checks["broker"] == "UP" and not self.shutting_down
+        details = {name: read() for name, read in self._details.items()}
         return JSONResponse(
-            {"status": "UP" if ready else "DOWN", "checks": checks},
+            {"status": "UP" if ready else "DOWN", "checks": checks, **details},
             status_code=200 if ready else 503,
         )
 
