@@ -26,7 +26,14 @@ from sqlalchemy.exc import IntegrityError
 from erestaurant.contracts import Envelope, IntegrationEvent
 from erestaurant.hall.domain import Card, Order
 from erestaurant.hall.kitchen_client import KitchenRefused, KitchenUnavailable, Reserved
-from erestaurant.kitchen.domain import CookStatus, CookTicket, DailyStock, Menu, Reservation
+from erestaurant.kitchen.domain import (
+    CookStatus,
+    CookTicket,
+    DailyStock,
+    Menu,
+    Reservation,
+    ReservationStatus,
+)
 from erestaurant.notification.domain import Message
 from erestaurant.payment.domain import Employee, Payment
 from erestaurant.workercenter.domain import MyPageRow
@@ -268,7 +275,16 @@ class FakeReservations(Table):
         return reservation
 
     async def save(self, reservation: Reservation) -> None:
-        self._update(reservation.order_id, reservation, ("status",))
+        self._update(reservation.order_id, reservation, ("status", "reserved_at", "day"))
+
+    async def count_held(self) -> int:
+        return len(self._where(lambda row: row.status is ReservationStatus.HELD))
+
+    async def held_before(self, instant: datetime, limit: int = 100) -> list[Reservation]:
+        found = self._where(
+            lambda row: row.status is ReservationStatus.HELD and row.reserved_at < instant
+        )
+        return sorted(found, key=lambda r: r.reserved_at)[:limit]
 
 
 class FakeTickets(Table):
@@ -290,9 +306,20 @@ class FakeTickets(Table):
         found = self._where(lambda row: row.order_id == order_id)
         return found[0] if found else None
 
-    async def list(self, status: CookStatus | None, limit: int) -> list[CookTicket]:
-        found = self._where(lambda row: status is None or row.status is status)
+    async def list(
+        self, status: CookStatus | None, limit: int, order_id: str | None = None
+    ) -> list[CookTicket]:
+        found = self._where(
+            lambda row: (
+                (status is None or row.status is status)
+                and (order_id is None or row.order_id == order_id)
+            )
+        )
         return sorted(found, key=lambda t: t.cook_id)[:limit]
+
+    async def count_open(self) -> int:
+        open_ = (CookStatus.RECEIVED, CookStatus.COOKING)
+        return len(self._where(lambda row: row.status in open_))
 
     async def save(self, ticket: CookTicket) -> None:
         self._update(ticket.cook_id, ticket, ("status", "cooked_at"))

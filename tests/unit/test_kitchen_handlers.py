@@ -11,6 +11,7 @@ from erestaurant.contracts import OrderCancelled as OrderCancelledEvent
 from erestaurant.contracts import OrderPlaced as OrderPlacedEvent
 from erestaurant.kitchen import handlers
 from erestaurant.kitchen.domain import (
+    Admission,
     CookingAlreadyStarted,
     CookStatus,
     IllegalCookTransition,
@@ -31,12 +32,17 @@ TODAY = date(2026, 11, 30)  # LUNCH in Seoul
 open_ticket = handlers.handlers(SEOUL)[OrderPlacedEvent]
 
 
+def roomy() -> Admission:
+    """A kitchen far from its capacity."""
+    return Admission(capacity=1000, resume_below=800)
+
+
 async def menu(uow: FakeKitchenUnitOfWork, portions: int = 10) -> Menu:
     return await handlers.register_menu(RegisterMenu("Bibimbap", 7000, portions), uow)
 
 
 async def reserve(uow: FakeKitchenUnitOfWork, order_id: str = "order-1", qty: int = 1) -> None:
-    await handlers.reserve_portions(ReservePortions(order_id, 1, qty), uow, SEOUL)
+    await handlers.reserve_portions(ReservePortions(order_id, 1, qty), uow, SEOUL, roomy())
 
 
 async def placed_with_ticket(uow: FakeKitchenUnitOfWork, qty: int = 1) -> int:
@@ -69,7 +75,7 @@ async def test_reserving_holds_the_portions_at_the_menus_price(
 ) -> None:
     await menu(kitchen_uow)
     reservation, created = await handlers.reserve_portions(
-        ReservePortions("order-1", 1, 2), kitchen_uow, SEOUL
+        ReservePortions("order-1", 1, 2), kitchen_uow, SEOUL, roomy()
     )
     assert created is True
     assert (reservation.menu_name, reservation.amount, reservation.status) == (
@@ -85,9 +91,11 @@ async def test_the_same_order_asking_again_gets_the_same_reservation_and_portion
     kitchen_uow: FakeKitchenUnitOfWork,
 ) -> None:
     await menu(kitchen_uow)
-    first, _ = await handlers.reserve_portions(ReservePortions("order-1", 1, 2), kitchen_uow, SEOUL)
+    first, _ = await handlers.reserve_portions(
+        ReservePortions("order-1", 1, 2), kitchen_uow, SEOUL, roomy()
+    )
     again, created = await handlers.reserve_portions(
-        ReservePortions("order-1", 1, 2), kitchen_uow, SEOUL
+        ReservePortions("order-1", 1, 2), kitchen_uow, SEOUL, roomy()
     )
     assert (again, created) == (first, False)
     assert kitchen_uow.stock.reserved(1, TODAY) == 2

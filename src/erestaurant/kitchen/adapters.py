@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    func,
     insert,
     select,
     update,
@@ -65,7 +66,7 @@ reservations = Table(
     Column("price", Integer, nullable=False),
     Column("qty", Integer, nullable=False),
     Column("day", Date, nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
     Column("reserved_at", UTCDateTime, nullable=False),
 )
 
@@ -156,18 +157,34 @@ class ReservationRepository:
     async def get(self, order_id: str) -> Reservation | None:
         query = select(reservations).where(reservations.c.order_id == order_id)
         row = (await self._conn.execute(query)).first()
-        if row is None:
-            return None
-        values = dict(row._mapping)
-        values["status"] = ReservationStatus(values["status"])
-        return Reservation(**values)
+        return None if row is None else _reservation(row._mapping)
 
     async def save(self, reservation: Reservation) -> None:
         await self._conn.execute(
             update(reservations)
             .where(reservations.c.order_id == reservation.order_id)
-            .values(status=reservation.status.value)
+            .values(
+                status=reservation.status.value,
+                reserved_at=reservation.reserved_at,
+                day=reservation.day,
+            )
         )
+
+    async def count_held(self) -> int:
+        query = select(func.count()).where(reservations.c.status == ReservationStatus.HELD.value)
+        return int((await self._conn.execute(query)).scalar_one())
+
+    async def held_before(self, instant: datetime, limit: int = 100) -> list[Reservation]:
+        query = (
+            select(reservations)
+            .where(
+                (reservations.c.status == ReservationStatus.HELD.value)
+                & (reservations.c.reserved_at < instant)
+            )
+            .order_by(reservations.c.reserved_at)
+            .limit(limit)
+        )
+        return [_reservation(row._mapping) for row in await self._conn.execute(query)]
 
 
 class TicketRepository:
@@ -197,6 +214,12 @@ class TicketRepository:
             query = query.where(cook_tickets.c.order_id == order_id)
         return [_ticket(row._mapping) for row in await self._conn.execute(query)]
 
+    async def count_open(self) -> int:
+        query = select(func.count()).where(
+            cook_tickets.c.status.in_((CookStatus.RECEIVED.value, CookStatus.COOKING.value))
+        )
+        return int((await self._conn.execute(query)).scalar_one())
+
     async def save(self, ticket: CookTicket) -> None:
         await self._conn.execute(
             update(cook_tickets)
@@ -215,6 +238,12 @@ def _reservation_row(reservation: Reservation) -> dict[str, Any]:
 
 def _ticket_row(ticket: CookTicket) -> dict[str, Any]:
     return {**ticket.__dict__, "status": ticket.status.value}
+
+
+def _reservation(values: Any) -> Reservation:
+    fields = dict(values)
+    fields["status"] = ReservationStatus(fields["status"])
+    return Reservation(**fields)
 
 
 def _ticket(values: Any) -> CookTicket:

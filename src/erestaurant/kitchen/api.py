@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from erestaurant.kitchen import handlers
 from erestaurant.kitchen.domain import (
+    Admission,
+    AtCapacity,
     CookingAlreadyStarted,
     CookStatus,
     IllegalCookTransition,
@@ -22,7 +24,7 @@ from erestaurant.kitchen.domain import (
 )
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform import clock
-from erestaurant.platform.errors import Conflict, NotFound, with_code
+from erestaurant.platform.errors import Conflict, NotFound, Unavailable, with_code
 from erestaurant.platform.schema import Camel
 
 
@@ -77,9 +79,15 @@ NotOnMenuError = with_code(Conflict, "NOT_ON_MENU")
 IllegalTransitionError = with_code(Conflict, "ILLEGAL_TRANSITION")
 CookingStartedError = with_code(Conflict, "COOKING_STARTED")
 ReservationMismatchError = with_code(Conflict, "RESERVATION_MISMATCH")
+BusyError = with_code(Unavailable, "KITCHEN_BUSY")
 
 
-def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
+def router(
+    uow: Callable[[], KitchenUnitOfWork],
+    timezone: str,
+    admission: Admission,
+    busy_retry_after: int,
+) -> APIRouter:
     api = APIRouter(prefix="/kitchens", tags=["kitchen"])
 
     @api.post("/menus", status_code=status.HTTP_201_CREATED, response_model=MenuOut)
@@ -147,10 +155,16 @@ def router(uow: Callable[[], KitchenUnitOfWork], timezone: str) -> APIRouter:
         cmd = handlers.ReservePortions(body.order_id, body.menu_id, body.qty)
         try:
             try:
-                reservation, created = await handlers.reserve_portions(cmd, uow(), timezone)
+                reservation, created = await handlers.reserve_portions(
+                    cmd, uow(), timezone, admission
+                )
             except IntegrityError:
                 # The same order id raced in twice: the first one won, answer with it.
-                reservation, created = await handlers.reserve_portions(cmd, uow(), timezone)
+                reservation, created = await handlers.reserve_portions(
+                    cmd, uow(), timezone, admission
+                )
+        except AtCapacity as exc:
+            raise BusyError(str(exc), retry_after=busy_retry_after) from None
         except SoldOut as exc:
             raise SoldOutError(str(exc), menuId=body.menu_id) from None
         except NotOnMenu as exc:

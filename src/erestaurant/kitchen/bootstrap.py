@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from erestaurant.kitchen import adapters, api
-from erestaurant.kitchen.handlers import handlers
+from erestaurant.kitchen.domain import Admission
+from erestaurant.kitchen.handlers import expire_reservations, handlers
 from erestaurant.kitchen.settings import KitchenSettings
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform.runtime import Runtime
@@ -13,6 +14,18 @@ def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
     settings = settings or KitchenSettings.load()
     runtime = Runtime(settings, adapters.metadata, adapters.outbox, adapters.inbox)
     uow = runtime.unit_of_work(KitchenUnitOfWork)
+    admission = Admission(
+        capacity=settings.max_open_orders,
+        resume_below=int(settings.max_open_orders * settings.resume_fraction),
+    )
     runtime.subscribe(handlers(settings.timezone), uow)
-    runtime.app.include_router(api.router(uow, settings.timezone))
+    runtime.app.include_router(
+        api.router(uow, settings.timezone, admission, settings.busy_retry_after_seconds)
+    )
+    runtime.every(
+        "reservation expiry",
+        max(settings.reservation_ttl_seconds / 4, 0.5),
+        lambda: expire_reservations(uow(), settings.reservation_ttl_seconds),
+    )
+    runtime.describe("admission", lambda: "PAUSED" if admission.paused else "OPEN")
     return runtime

@@ -34,6 +34,10 @@ class ReservationMismatch(KitchenError):
     """The same order id came back asking for another menu or quantity."""
 
 
+class AtCapacity(KitchenError):
+    """The kitchen has as many open orders as it can cook: no new ones for now."""
+
+
 class CookStatus(StrEnum):
     RECEIVED = "RECEIVED"
     COOKING = "COOKING"
@@ -45,6 +49,7 @@ class ReservationStatus(StrEnum):
     HELD = "HELD"  # reserved for an order that hall is about to commit
     USED = "USED"  # the order was placed and its ticket opened
     RELEASED = "RELEASED"  # given back: the order was cancelled
+    EXPIRED = "EXPIRED"  # given back: no order came for it within the time-to-live
 
 
 @dataclass
@@ -110,17 +115,33 @@ class Reservation:
     def same_request(self, menu_id: int, qty: int) -> bool:
         return self.menu_id == menu_id and self.qty == qty
 
+    @property
+    def given_back(self) -> bool:
+        return self.status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED)
+
     def use(self) -> None:
         if self.status is ReservationStatus.RELEASED:
             raise IllegalCookTransition("the reservation was already released")
         self.status = ReservationStatus.USED
 
+    def expire(self) -> None:
+        """No order came for it in time (hall died before committing): give it back."""
+        if self.status is not ReservationStatus.HELD:
+            raise IllegalCookTransition(f"a {self.status} reservation cannot expire")
+        self.status = ReservationStatus.EXPIRED
+
+    def hold_again(self, now: datetime, day: date) -> None:
+        """The same order asked again after its reservation expired (a late retry)."""
+        if self.status is not ReservationStatus.EXPIRED:
+            raise IllegalCookTransition(f"a {self.status} reservation cannot be held again")
+        self.status, self.reserved_at, self.day = ReservationStatus.HELD, now, day
+
     def release(self) -> bool:
-        """Give the portions back; False if they were already given back."""
-        if self.status is ReservationStatus.RELEASED:
-            return False
+        """The order was cancelled: give the portions back. False if they were given back
+        already, by an earlier cancel or by the time-to-live."""
+        already = self.given_back
         self.status = ReservationStatus.RELEASED
-        return True
+        return not already
 
 
 @dataclass
@@ -154,3 +175,21 @@ class CookTicket:
             raise CookingAlreadyStarted(f"the ticket is already {self.status}")
         self.status = CookStatus.CANCELLED
         return True
+
+
+@dataclass
+class Admission:
+    """Surge protection: the kitchen stops taking orders at ``capacity`` open orders and
+    takes them again once the backlog is down to ``resume_below``, by itself. The gap keeps
+    it from flapping at the edge."""
+
+    capacity: int
+    resume_below: int
+    paused: bool = False
+
+    def admits(self, open_orders: int) -> bool:
+        if self.paused and open_orders < self.resume_below:
+            self.paused = False
+        elif not self.paused and open_orders >= self.capacity:
+            self.paused = True
+        return not self.paused

@@ -9,12 +9,16 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from erestaurant.contracts import CookCancelled, Cooked, CookReceived, CookStarted, OrderPlaced
 from erestaurant.contracts import OrderCancelled as OrderCancelledEvent
 from erestaurant.kitchen.domain import (
+    Admission,
+    AtCapacity,
     CookStatus,
     CookTicket,
+    DailyStock,
     Menu,
     NotOnMenu,
     Reservation,
@@ -65,25 +69,34 @@ async def register_menu(cmd: RegisterMenu, uow: KitchenUnitOfWork) -> Menu:
 
 
 async def reserve_portions(
-    cmd: ReservePortions, uow: KitchenUnitOfWork, timezone: str
+    cmd: ReservePortions, uow: KitchenUnitOfWork, timezone: str, admission: Admission
 ) -> tuple[Reservation, bool]:
     """Set portions aside for an order; the same order id gets the same reservation back.
 
     Returns the reservation and whether it was made now (False: an earlier call made it).
+    A new order is refused while the kitchen is at capacity (surge protection).
     """
     async with uow:
         existing = await uow.reservations.get(cmd.order_id)
         if existing is not None:
             if not existing.same_request(cmd.menu_id, cmd.qty):
                 raise ReservationMismatch(f"order {cmd.order_id} was reserved for another meal")
-            return existing, False
+            if existing.status is not ReservationStatus.EXPIRED:
+                return existing, False
         menu = await uow.menus.get(cmd.menu_id)
         if menu is None:
             raise NotOnMenu(f"menu {cmd.menu_id} is not on the menu")
+        if existing is None and not admission.admits(await _open_orders(uow)):
+            raise AtCapacity(f"the kitchen has {admission.capacity} open orders or more")
         now = clock.now()
         stock = await uow.stock.get_for_update(menu, clock.business_day(now, timezone))
         stock.reserve(cmd.qty)
         await uow.stock.save(stock)
+        if existing is not None:  # a retry that came after the time-to-live
+            existing.hold_again(now, stock.day)
+            await uow.reservations.save(existing)
+            await uow.commit()
+            return existing, False
         reservation = Reservation(
             order_id=cmd.order_id,
             menu_id=cmd.menu_id,
@@ -98,6 +111,35 @@ async def reserve_portions(
     return reservation, True
 
 
+async def _open_orders(uow: KitchenUnitOfWork) -> int:
+    """Orders the kitchen has taken and not finished: tickets to cook, and reservations
+    whose order is about to arrive."""
+    return await uow.tickets.count_open() + await uow.reservations.count_held()
+
+
+async def open_orders(uow: KitchenUnitOfWork) -> int:
+    async with uow:
+        return await _open_orders(uow)
+
+
+async def expire_reservations(uow: KitchenUnitOfWork, ttl_seconds: float) -> int:
+    """Give back the portions of reservations no order came for within the time-to-live
+    (hall died between reserving and committing). The number given back."""
+    async with uow:
+        stale = await uow.reservations.held_before(clock.now() - timedelta(seconds=ttl_seconds))
+        for reservation in stale:
+            reservation.expire()
+            await _give_back(reservation, uow)
+        await uow.commit()
+    for reservation in stale:
+        log.warning(
+            "reservation of order %s expired: %d portion(s) back",
+            reservation.order_id,
+            reservation.qty,
+        )
+    return len(stale)
+
+
 async def cancel_for_order(order_id: str, uow: KitchenUnitOfWork) -> Reservation:
     """Hall cancels an order: cancel its ticket (if any yet) and release its portions.
 
@@ -109,21 +151,9 @@ async def cancel_for_order(order_id: str, uow: KitchenUnitOfWork) -> Reservation
         if reservation is None:
             raise ReservationNotFound(f"no reservation for order {order_id}")
         ticket = await uow.tickets.for_order(order_id)
-        ticket_cancelled = False
-        if ticket is not None:
-            ticket_cancelled = ticket.cancel()
+        if ticket is not None and ticket.cancel():
             await uow.tickets.save(ticket)
-        if reservation.release():
-            await _give_back(reservation, uow)
-            uow.emit(
-                CookCancelled(
-                    cook_id=ticket.cook_id if ticket else None,
-                    order_id=order_id,
-                    cancelled_at=clock.now(),
-                )
-            )
-        elif ticket_cancelled:
-            log.warning("order %s: ticket cancelled after its portions were released", order_id)
+        await _cancel(reservation, ticket, uow)
         await uow.commit()
     return reservation
 
@@ -168,6 +198,13 @@ async def open_ticket(event: OrderPlaced, uow: KitchenUnitOfWork, timezone: str)
         ticket.status = CookStatus.CANCELLED
         await uow.tickets.add(ticket)
         return
+    if reservation.status is ReservationStatus.EXPIRED:
+        # The order came after its reservation expired (its event was held up): the
+        # employee was told yes, so its portions are counted again and it is cooked.
+        log.warning(
+            "order %s placed after its reservation expired; counting it again", event.order_id
+        )
+        await _count_again(reservation, uow)
     reservation.use()
     await uow.reservations.save(reservation)
     await uow.tickets.add(ticket)
@@ -221,12 +258,23 @@ async def confirm_cancellation(event: OrderCancelledEvent, uow: KitchenUnitOfWor
         return
     if ticket is not None and ticket.cancel():
         await uow.tickets.save(ticket)
-    reservation.release()
-    await _give_back(reservation, uow)
+    await _cancel(reservation, ticket, uow)
+
+
+async def _cancel(
+    reservation: Reservation, ticket: CookTicket | None, uow: KitchenUnitOfWork
+) -> None:
+    """The kitchen's side of a cancelled order, once: portions back, CookCancelled out."""
+    if reservation.status is ReservationStatus.RELEASED:
+        return
+    if reservation.release():
+        await _give_back(reservation, uow)
+    else:  # the time-to-live gave the portions back already
+        await uow.reservations.save(reservation)
     uow.emit(
         CookCancelled(
             cook_id=ticket.cook_id if ticket else None,
-            order_id=event.order_id,
+            order_id=reservation.order_id,
             cancelled_at=clock.now(),
         )
     )
@@ -234,11 +282,21 @@ async def confirm_cancellation(event: OrderCancelledEvent, uow: KitchenUnitOfWor
 
 async def _give_back(reservation: Reservation, uow: KitchenUnitOfWork) -> None:
     await uow.reservations.save(reservation)
-    menu = await uow.menus.get(reservation.menu_id)
-    assert menu is not None
-    stock = await uow.stock.get_for_update(menu, reservation.day)
+    stock = await _stock_of(reservation, uow)
     stock.release(reservation.qty)
     await uow.stock.save(stock)
+
+
+async def _count_again(reservation: Reservation, uow: KitchenUnitOfWork) -> None:
+    stock = await _stock_of(reservation, uow)
+    stock.honour(reservation.qty)
+    await uow.stock.save(stock)
+
+
+async def _stock_of(reservation: Reservation, uow: KitchenUnitOfWork) -> DailyStock:
+    menu = await uow.menus.get(reservation.menu_id)
+    assert menu is not None
+    return await uow.stock.get_for_update(menu, reservation.day)
 
 
 def handlers(timezone: str) -> Handlers:

@@ -52,6 +52,7 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._details: dict[str, Callable[[], object]] = {}
+        self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
         self.app: FastAPI = create_app(f"e-restaurant {settings.service}")
         self.app.router.lifespan_context = self._lifespan
         self.app.add_api_route("/health/live", self._live, methods=["GET"], tags=["health"])
@@ -71,6 +72,10 @@ class Runtime:
             self.settings.max_deliveries,
         )
 
+    def every(self, name: str, seconds: float, work: Callable[[], Awaitable[object]]) -> None:
+        """Run ``work`` every ``seconds`` while the service runs (it needs no broker)."""
+        self._periodic.append((name, seconds, work))
+
     def describe(self, name: str, read: Callable[[], object]) -> None:
         """Show a piece of the service's state in /health/ready (it does not decide readiness)."""
         self._details[name] = read
@@ -85,6 +90,8 @@ class Runtime:
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         await db.create_schema(self.engine, self._metadata)
         self._tasks.append(asyncio.create_task(self._connect_then_work()))
+        for name, seconds, work in self._periodic:
+            self._tasks.append(asyncio.create_task(_forever(name, _repeating(seconds, work))))
         log.info(
             "%s serving on %s:%d", self.settings.service, self.settings.host, self.settings.port
         )
@@ -161,6 +168,17 @@ async def _check(probe: Awaitable[None]) -> str:
     except Exception as exc:
         return f"DOWN: {exc.__class__.__name__}"
     return "UP"
+
+
+def _repeating(
+    seconds: float, work: Callable[[], Awaitable[object]]
+) -> Callable[[], Awaitable[None]]:
+    async def repeat() -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await work()
+
+    return repeat
 
 
 async def _forever(name: str, work: Callable[[], Awaitable[None]]) -> None:
