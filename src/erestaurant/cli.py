@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from erestaurant import deadletters, services
+from erestaurant import deadletters, demo, services
 from erestaurant.faults import command as faults_command
 
 
@@ -36,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
 
     deadletters.add_commands(commands)
     faults_command.add_command(commands)
+    demo.add_command(commands)
 
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        return demo.run(args)
     if args.command == "faults":
         return faults_command.run(args)
     if args.command == "deadletters":

@@ -9,6 +9,8 @@ from erestaurant.hall.settings import HallSettings
 from erestaurant.hall.unit_of_work import HallUnitOfWork
 from erestaurant.platform.runtime import Runtime
 
+CIRCUIT_STATES = ("closed", "half-opened", "opened")
+
 
 def bootstrap(settings: HallSettings | None = None, kitchen: Kitchen | None = None) -> Runtime:
     settings = settings or HallSettings.load()
@@ -24,6 +26,11 @@ def bootstrap(settings: HallSettings | None = None, kitchen: Kitchen | None = No
         runtime.on_stop(client.close)
         # An open circuit is shown, not a reason to leave rotation: hall still serves reads.
         runtime.describe("kitchenCircuit", lambda: circuit.state)
+        runtime.gauge(
+            "erestaurant_kitchen_circuit",
+            "Hall's circuit to the kitchen: 0 closed, 1 half-opened (trying), 2 opened",
+            lambda: CIRCUIT_STATES.index(circuit.state),
+        )
         kitchen = client
     uow = runtime.unit_of_work(HallUnitOfWork)
     runtime.subscribe(HANDLERS, uow)

@@ -28,7 +28,7 @@ from erestaurant.hall.domain import (
 )
 from erestaurant.hall.kitchen_client import Kitchen
 from erestaurant.hall.unit_of_work import HallUnitOfWork
-from erestaurant.platform import clock
+from erestaurant.platform import clock, failpoints
 from erestaurant.platform.consumer import Handlers
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ async def place_order(cmd: PlaceOrder, uow: HallUnitOfWork, kitchen: Kitchen) ->
             raise UnknownCard(f"card {cmd.employee_card_no} is not registered for payroll")
     # No transaction is held while the kitchen answers.
     reserved = await kitchen.reserve(order_id, cmd.menu_id, cmd.qty)
+    failpoints.hit("hall.after_reserve")
     order = Order(
         order_id=order_id,
         employee_card_no=cmd.employee_card_no,

@@ -28,4 +28,15 @@ def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
         lambda: expire_reservations(uow(), settings.reservation_ttl_seconds),
     )
     runtime.describe("admission", lambda: "PAUSED" if admission.paused else "OPEN")
+    runtime.describe("openOrders", lambda: admission.open_orders)
+    runtime.gauge(
+        "erestaurant_kitchen_paused",
+        "1 while surge protection refuses new orders, else 0",
+        lambda: float(admission.paused),
+    )
+    runtime.gauge(
+        "erestaurant_kitchen_open_orders",
+        "Open orders (tickets to cook and held reservations) at the last reservation",
+        lambda: admission.open_orders,
+    )
     return runtime

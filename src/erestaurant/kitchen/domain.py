@@ -186,8 +186,10 @@ class Admission:
     capacity: int
     resume_below: int
     paused: bool = False
+    open_orders: int = 0  # as last counted
 
     def admits(self, open_orders: int) -> bool:
+        self.open_orders = open_orders
         if self.paused and open_orders < self.resume_below:
             self.paused = False
         elif not self.paused and open_orders >= self.capacity:

@@ -86,7 +86,7 @@ async def reserve_portions(
         menu = await uow.menus.get(cmd.menu_id)
         if menu is None:
             raise NotOnMenu(f"menu {cmd.menu_id} is not on the menu")
-        if existing is None and not admission.admits(await _open_orders(uow)):
+        if existing is None and not await _admits(admission, uow):
             raise AtCapacity(f"the kitchen has {admission.capacity} open orders or more")
         now = clock.now()
         stock = await uow.stock.get_for_update(menu, clock.business_day(now, timezone))
@@ -111,15 +111,23 @@ async def reserve_portions(
     return reservation, True
 
 
+async def _admits(admission: Admission, uow: KitchenUnitOfWork) -> bool:
+    was_paused = admission.paused
+    admitted = admission.admits(await _open_orders(uow))
+    if admission.paused != was_paused:
+        if admission.paused:
+            log.warning(
+                "surge protection: %d open orders, new orders paused", admission.open_orders
+            )
+        else:
+            log.warning("surge protection: %d open orders, orders resumed", admission.open_orders)
+    return admitted
+
+
 async def _open_orders(uow: KitchenUnitOfWork) -> int:
     """Orders the kitchen has taken and not finished: tickets to cook, and reservations
     whose order is about to arrive."""
     return await uow.tickets.count_open() + await uow.reservations.count_held()
-
-
-async def open_orders(uow: KitchenUnitOfWork) -> int:
-    async with uow:
-        return await _open_orders(uow)
 
 
 async def expire_reservations(uow: KitchenUnitOfWork, ttl_seconds: float) -> int:

@@ -10,6 +10,7 @@ The points are the dangerous moments of the outbox and the inbox:
 - ``uow.after_commit``: a change and its outbox rows are committed, nothing is published.
 - ``relay.after_publish``: JetStream has the events, the outbox rows are not marked.
 - ``consumer.after_commit``: a handler's effect and inbox row are committed, not acked.
+- ``hall.after_reserve``: the kitchen holds portions for an order hall has not committed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ import random
 
 log = logging.getLogger(__name__)
 
-POINTS = ("uow.after_commit", "relay.after_publish", "consumer.after_commit")
+POINTS = (
+    "uow.after_commit",
+    "relay.after_publish",
+    "consumer.after_commit",
+    "hall.after_reserve",
+)
 # The exit code of a process that crashed at a failpoint, so a log says which death it was.
 EXIT_CODE = 86
 

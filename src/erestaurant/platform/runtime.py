@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from sqlalchemy import MetaData, Table
 
 from erestaurant.platform import db, failpoints
@@ -57,6 +58,8 @@ class Runtime:
         self.app.router.lifespan_context = self._lifespan
         self.app.add_api_route("/health/live", self._live, methods=["GET"], tags=["health"])
         self.app.add_api_route("/health/ready", self._ready, methods=["GET"], tags=["health"])
+        self.metrics = CollectorRegistry()
+        self.app.add_api_route("/metrics", self._metrics, methods=["GET"], tags=["health"])
 
     def unit_of_work(self, kind: type[U]) -> Callable[[], U]:
         """A factory of the service's units of work, each waking the relay on commit."""
@@ -79,6 +82,10 @@ class Runtime:
     def describe(self, name: str, read: Callable[[], object]) -> None:
         """Show a piece of the service's state in /health/ready (it does not decide readiness)."""
         self._details[name] = read
+
+    def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """A number of the service's state, read at each scrape of /metrics."""
+        Gauge(name, documentation, registry=self.metrics).set_function(read)
 
     def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
         """Release a resource of the service's own (an HTTP client) when the process stops."""
@@ -144,6 +151,9 @@ class Runtime:
             {"status": "UP" if ready else "DOWN", "checks": checks, **details},
             status_code=200 if ready else 503,
         )
+
+    async def _metrics(self) -> Response:
+        return Response(generate_latest(self.metrics), media_type=CONTENT_TYPE_LATEST)
 
     # -- process ---------------------------------------------------------------------------
 
