@@ -77,9 +77,14 @@ class OutboxRelay:
             )
             for row in rows
         ]
-        results = await asyncio.wait_for(
-            asyncio.gather(*acks, return_exceptions=True), PUBLISH_TIMEOUT_SECONDS
-        )
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*acks, return_exceptions=True), PUBLISH_TIMEOUT_SECONDS
+            )
+        except TimeoutError:
+            # The broker went away mid-batch: nothing is marked, so all of it goes again.
+            log.warning("JetStream did not acknowledge %d events in time; will retry", len(rows))
+            return 0
         done = [
             row.id
             for row, result in zip(rows, results, strict=True)
