@@ -2,8 +2,10 @@
 
 A fault runs until told to stop, then heals (a frozen process is thawed). ``actions``
 counts what it did (kills, restarts, events replayed, poison published); ``poison`` holds
-the stream sequences of the poison it published, with the consumers that must set each
-aside, so the checker can tell poison from a real event that was wrongly dead-lettered.
+the bytes of each poison message it published (each one unique), with the consumers that
+must set it aside, so the checker can tell poison from a real event that was wrongly
+dead-lettered. Bytes, not sequences: a publish can reach the stream while its
+acknowledgement is lost to a broker that died a moment later (in the storm).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import dataclasses
 import random
 import signal
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -35,7 +38,8 @@ class Fault:
     orders: int = 300
     env: dict[str, str] = field(default_factory=dict)
     actions: int = 0
-    poison: dict[int, set[str]] = field(default_factory=dict)
+    skipped: int = 0  # strikes the broker was down for (in the storm)
+    poison: dict[bytes, set[str]] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(11))
 
     async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
@@ -110,13 +114,12 @@ class ReplayEvents(Fault):
     )
 
     async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
-        nc = await nats.connect(system.nats_url)
-        try:
-            js = nc.jetstream()
+        async with _jetstream(system.nats_url) as js:
             while await self.pause(stop):
-                await self._replay_some(js)
-        finally:
-            await nc.close()
+                try:
+                    await self._replay_some(js)
+                except BROKER_TROUBLE:
+                    self.skipped += 1
 
     async def _replay_some(self, js: JetStreamContext) -> None:
         last = (await js.stream_info(STREAM)).state.last_seq
@@ -135,6 +138,19 @@ class ReplayEvents(Fault):
                     self.actions += 1
 
 
+# What a client sees of a broker that is down or restarting.
+BROKER_TROUBLE = (nats.errors.Error, TimeoutError, OSError)
+
+
+@contextlib.asynccontextmanager
+async def _jetstream(url: str) -> AsyncIterator[JetStreamContext]:
+    nc = await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+    try:
+        yield nc.jetstream()
+    finally:
+        await nc.close()
+
+
 def _readable(data: bytes) -> bool:
     try:
         decode(Envelope.from_json(data), CATALOG)
@@ -149,24 +165,28 @@ class Poison(Fault):
     description: str = "poison published: bytes that are no event, and an unknown version"
 
     async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
-        nc = await nats.connect(system.nats_url)
-        try:
-            js = nc.jetstream()
+        async with _jetstream(system.nats_url) as js:
             while await self.pause(stop):
-                garbage = await js.publish("erestaurant.hall.OrderPlaced", b"{half an ev")
-                self.poison[garbage.seq] = {"kitchen", "payment", "workercenter"}
-                future = Envelope.wrap(
-                    Cooked(cook_id=0, order_id=uuid.uuid4().hex, cooked_at=datetime.now(UTC)),
-                    occurred_at=datetime.now(UTC),
-                    correlation_id="poison",
-                    causation_id=None,
-                )
-                newer = dataclasses.replace(future, version=99)
-                unknown = await js.publish(Cooked.subject(), newer.to_json())
-                self.poison[unknown.seq] = {"hall", "payment", "workercenter"}
-                self.actions += 2
-        finally:
-            await nc.close()
+                try:
+                    await self._publish_poison(js)
+                except BROKER_TROUBLE:
+                    self.skipped += 1
+
+    async def _publish_poison(self, js: JetStreamContext) -> None:
+        garbage = b"{half an ev " + uuid.uuid4().hex.encode()
+        self.poison[garbage] = {"kitchen", "payment", "workercenter"}
+        await js.publish("erestaurant.hall.OrderPlaced", garbage)
+        self.actions += 1
+        future = Envelope.wrap(
+            Cooked(cook_id=0, order_id=uuid.uuid4().hex, cooked_at=datetime.now(UTC)),
+            occurred_at=datetime.now(UTC),
+            correlation_id="poison",
+            causation_id=None,
+        )
+        unknown = dataclasses.replace(future, version=99).to_json()
+        self.poison[unknown] = {"hall", "payment", "workercenter"}
+        await js.publish(Cooked.subject(), unknown)
+        self.actions += 1
 
 
 @dataclass
@@ -215,6 +235,7 @@ class Storm(Fault):
     async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
         await asyncio.gather(*(part.run(system, stop) for part in self.parts))
         self.actions = sum(part.actions for part in self.parts)
+        self.skipped = sum(part.skipped for part in self.parts)
         for part in self.parts:
             self.poison.update(part.poison)
 
