@@ -144,11 +144,17 @@ BROKER_TROUBLE = (nats.errors.Error, TimeoutError, OSError)
 
 @contextlib.asynccontextmanager
 async def _jetstream(url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+    nc = await nats.connect(
+        url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, error_cb=_expected
+    )
     try:
         yield nc.jetstream()
     finally:
         await nc.close()
+
+
+async def _expected(exc: Exception) -> None:
+    """The broker is down on purpose: the client reconnects, nothing to report."""
 
 
 def _readable(data: bytes) -> bool:
