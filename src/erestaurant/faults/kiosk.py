@@ -12,7 +12,6 @@ import asyncio
 import random
 import time
 import uuid
-from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -72,7 +71,6 @@ class Kiosks:
     concurrency: int = 24
     step_seconds: float = 240.0
     seed: int = 7
-    statuses: Counter[int] = field(default_factory=Counter)
     server_errors: list[str] = field(default_factory=list)
     _http: aiohttp.ClientSession | None = None
 
@@ -237,7 +235,6 @@ class Kiosks:
                     retry_after = response.headers.get("Retry-After")
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 status, answer, retry_after = 0, {"error": exc.__class__.__name__}, None
-            self.statuses[status] += 1
             if status in ok or status in final:
                 return status, answer
             if status >= 500 and status not in RETRYABLE:

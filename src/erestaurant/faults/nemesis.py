@@ -24,9 +24,8 @@ import nats
 from nats.js import JetStreamContext
 
 from erestaurant.contracts import CATALOG, Cooked, Envelope, UnknownEventError, decode
-from erestaurant.faults.system import LocalSystem
+from erestaurant.faults.system import SERVICES, LocalSystem
 
-SERVICES = ("hall", "kitchen", "payment", "workercenter", "notification", "gateway")
 STREAM = "ERESTAURANT"
 
 

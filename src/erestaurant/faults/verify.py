@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import nats
-import orjson
 from nats.js.api import DeliverPolicy
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from erestaurant import SERVICES
 from erestaurant.contracts import CATALOG, Envelope, PaymentDeducted, UnknownEventError, decode
 from erestaurant.faults.kiosk import Record
 from erestaurant.hall import adapters as hall_db
@@ -47,7 +47,6 @@ from erestaurant.workercenter import adapters as workercenter_db
 from erestaurant.workercenter import handlers as workercenter_handlers
 
 EXAMPLES = 5
-SERVICES = ("hall", "kitchen", "payment", "workercenter", "notification")
 
 
 @dataclass
@@ -434,20 +433,6 @@ def double_deductions(snap: Snapshot) -> int:
         if payment["status"] == "DEDUCTED" and order and payment["amount"] > order["amount"]:
             twice.add(order_id)
     return len(twice)
-
-
-def to_json(checks: list[Check]) -> bytes:
-    return orjson.dumps(
-        [
-            {
-                "name": c.name,
-                "checked": c.checked,
-                "failures": c.failures[:50],
-                "failed": len(c.failures),
-            }
-            for c in checks
-        ]
-    )
 
 
 if __name__ == "__main__":  # pragma: no cover - a quick look at a running system
