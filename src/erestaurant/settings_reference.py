@@ -21,6 +21,11 @@ message that names the variable. `erestaurant up` sets `ERESTAURANT_DATA_DIR`,
 `ERESTAURANT_NATS_URL` (unless you set it, to use a NATS server of your own), and the URLs
 by which hall and the gateway reach the other services, from the ports below.
 
+`erestaurant --env-file FILE ...` reads settings from a file of `KEY=VALUE` lines (a
+profile, such as `profiles/production.env`); a variable already set in the environment
+wins. On Kubernetes the same names come from a ConfigMap, and the `*_DATABASE_PASSWORD`
+ones from a Secret (docs/persistence.md).
+
 This page is generated: `python -m erestaurant.settings_reference > docs/configuration.md`.
 """
 

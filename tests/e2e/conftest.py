@@ -1,4 +1,10 @@
-"""The whole system, started the way the README starts it, on ports of its own."""
+"""The whole system, started the way the README starts it, on ports of its own.
+
+Every test that takes ``system`` runs on both profiles: the default (SQLite files and a NATS
+that `up` starts) and the production profile of profiles/production.env (hall and kitchen
+on PostgreSQL, payment on MariaDB, the view on Redis, notification on SQLite, NATS as a
+server of its own), with databases made for the run and dropped after it.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import httpx
 import pytest
 
 from erestaurant.faults.system import SERVICES, LocalSystem, running
+from tests import profiles
 
 T = TypeVar("T")
 
@@ -84,13 +91,19 @@ def eventually(get: Callable[[], T], until: Callable[[T], bool], seconds: float 
 
 
 @contextlib.contextmanager
-def running_system(root: Path) -> Iterator[System]:
+def running_system(root: Path, profile: str = "default") -> Iterator[System]:
     """`erestaurant up` on free ports with its data in ``root``; stopped as by Ctrl-C."""
-    with running(root) as local, httpx.Client(base_url=local.gateway, timeout=10) as http:
+    with contextlib.ExitStack() as stack:
+        env = stack.enter_context(profiles.prepared(profile, root))
+        local = stack.enter_context(running(root, env))
+        http = stack.enter_context(httpx.Client(base_url=local.gateway, timeout=10))
         yield System(local, http)
 
 
-@pytest.fixture(scope="session")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(tmp_path_factory.mktemp("erestaurant")) as running:
+@pytest.fixture(scope="session", params=profiles.PROFILES)
+def system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
+    root = tmp_path_factory.mktemp(f"erestaurant-{request.param}")
+    with running_system(root, request.param) as running:
         yield running

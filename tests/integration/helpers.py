@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 from nats.js.api import ConsumerInfo, PubAck, RawStreamMsg
 from nats.js.errors import NotFoundError
@@ -56,29 +53,6 @@ async def reconnected(broker: Broker) -> None:
         return broker.connected
 
     await eventually(up, "the client reconnects to the server")
-
-
-# -- the SQLite files, read apart from the code under test ------------------------------
-
-
-def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    """Rows from a plain sqlite3 connection: a reader that never waits on the writer (WAL)."""
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        return list(conn.execute(sql, params).fetchall())
-
-
-def count(db_path: Path, table: str, where: str = "1=1", *params: Any) -> int:
-    return int(query(db_path, f"SELECT COUNT(*) FROM {table} WHERE {where}", *params)[0][0])
-
-
-def outbox_rows(db_path: Path) -> list[tuple[str, str, str, str | None]]:
-    """(event_id, subject, body, published_at) of every outbox row, in order."""
-    return [
-        (str(r[0]), str(r[1]), str(r[2]), r[3])
-        for r in query(
-            db_path, "SELECT event_id, subject, body, published_at FROM outbox ORDER BY id"
-        )
-    ]
 
 
 # -- the stream -------------------------------------------------------------------------

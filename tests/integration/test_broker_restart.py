@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -13,6 +12,7 @@ from erestaurant.payment import adapters
 from erestaurant.payment.handlers import RegisterEmployee, handlers, register_employee
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer
+from tests.engines import Reader
 
 from .conftest import NatsServer
 from .helpers import (
@@ -21,15 +21,12 @@ from .helpers import (
     TIMEZONE,
     consuming,
     cooked,
-    count,
     envelope,
     msg_id,
     order_placed,
-    outbox_rows,
     payment_relay,
     payment_uow_factory,
     publish,
-    query,
     reconnected,
     stream_messages,
     wait_drained,
@@ -57,7 +54,7 @@ async def test_published_events_survive_kill_9_and_restart(
     nats_server: NatsServer,
     broker: Broker,
     payment_engine: AsyncEngine,
-    payment_db_path: Path,
+    payment_db: Reader,
 ) -> None:
     uow = payment_uow_factory(payment_engine)
     for card in ("E1", "E2", "E3", "E4", "E5"):
@@ -88,15 +85,15 @@ async def test_published_events_survive_kill_9_and_restart(
     assert await relay.publish_pending() == 1
 
     messages = await stream_messages(broker)
-    assert [msg_id(m) for m in messages] == [r[0] for r in outbox_rows(payment_db_path)]
-    assert count(payment_db_path, "outbox", "published_at IS NULL") == 0
+    assert [msg_id(m) for m in messages] == [r[0] for r in await payment_db.outbox()]
+    assert await payment_db.count("outbox", "published_at IS NULL") == 0
 
 
 async def test_a_consumer_catches_up_after_kill_9_and_deducts_each_order_once(
     nats_server: NatsServer,
     broker: Broker,
     payment_engine: AsyncEngine,
-    payment_db_path: Path,
+    payment_db: Reader,
 ) -> None:
     consumer = payment_consumer(broker, payment_engine)
     async with consuming(consumer):
@@ -117,23 +114,23 @@ async def test_a_consumer_catches_up_after_kill_9_and_deducts_each_order_once(
         seq = (await publish(broker, envelope(cooked("O-3")))).seq
         await wait_drained(broker, "payment", seq)
 
-    payments = query(
-        payment_db_path, "SELECT order_id, amount, status FROM payments ORDER BY order_id"
+    payments = await payment_db.rows(
+        "SELECT order_id, amount, status FROM payments ORDER BY order_id"
     )
     assert payments == [
         ("O-1", 6000, "DEDUCTED"),
         ("O-2", 7000, "DEDUCTED"),
         ("O-3", 8000, "DEDUCTED"),
     ]
-    assert count(payment_db_path, "inbox") == 6
-    assert count(payment_db_path, "outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 3
+    assert await payment_db.count("inbox") == 6
+    assert await payment_db.count("outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 3
 
 
 async def test_a_running_consumer_rides_out_a_kill_9(
     nats_server: NatsServer,
     broker: Broker,
     payment_engine: AsyncEngine,
-    payment_db_path: Path,
+    payment_db: Reader,
 ) -> None:
     consumer = payment_consumer(broker, payment_engine)
     async with consuming(consumer):
@@ -148,8 +145,8 @@ async def test_a_running_consumer_rides_out_a_kill_9(
         seq = (await publish(broker, envelope(cooked("O-B")))).seq
         await wait_drained(broker, "payment", seq)
 
-    assert query(payment_db_path, "SELECT order_id, status FROM payments ORDER BY order_id") == [
+    assert await payment_db.rows("SELECT order_id, status FROM payments ORDER BY order_id") == [
         ("O-A", "DEDUCTED"),
         ("O-B", "DEDUCTED"),
     ]
-    assert count(payment_db_path, "outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 2
+    assert await payment_db.count("outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,6 +18,7 @@ from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform import deadletter
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer, EventHandler
+from tests.engines import Reader
 
 from .helpers import (
     DEADLINE_SECONDS,
@@ -27,7 +27,6 @@ from .helpers import (
     consumer_info,
     consuming,
     cooked,
-    count,
     envelope,
     eventually,
     order_cancelled,
@@ -35,7 +34,6 @@ from .helpers import (
     payment_relay,
     payment_uow_factory,
     publish,
-    query,
     running,
     stream_messages,
     wait_drained,
@@ -56,7 +54,7 @@ async def payment_events_on_stream(broker: Broker) -> list[tuple[str, dict[str, 
 
 
 async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
-    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     # O-1: Cooked arrives before OrderPlaced. O-2: in order. O-3: cancelled, then a Cooked
     # that must not charge. Every envelope is published a second time under another
@@ -88,14 +86,13 @@ async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
         await wait_drained(broker, DURABLE, last_seq)
 
         async def all_published() -> bool:
-            return count(payment_db_path, "outbox", "published_at IS NULL") == 0 and (
+            return await payment_db.count("outbox", "published_at IS NULL") == 0 and (
                 len(await payment_events_on_stream(broker)) >= 3
             )
 
         await eventually(all_published, "payment's three events are published")
 
-    payments = query(
-        payment_db_path,
+    payments = await payment_db.rows(
         "SELECT order_id, employee_card_no, amount, status FROM payments ORDER BY order_id",
     )
     assert payments == [
@@ -103,8 +100,8 @@ async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
         ("O-2", "E2", 8000, "DEDUCTED"),
         ("O-3", "E3", 7000, "CANCELLED"),
     ]
-    assert count(payment_db_path, "inbox") == len(events)
-    assert count(payment_db_path, "outbox") == 3
+    assert await payment_db.count("inbox") == len(events)
+    assert await payment_db.count("outbox") == 3
     published = sorted(
         (subject.rsplit(".", 1)[1], payload["orderId"])
         for subject, payload in await payment_events_on_stream(broker)
@@ -117,7 +114,7 @@ async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
 
 
 async def test_poison_is_set_aside_as_dead_letters_and_does_not_block_the_rest(
-    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     await broker.js.publish("erestaurant.hall.OrderPlaced", b"{not json")
     wrong_version = envelope(order_placed("O-7"))
@@ -130,7 +127,7 @@ async def test_poison_is_set_aside_as_dead_letters_and_does_not_block_the_rest(
     )
     async with consuming(consumer):
         # The good events go through while the poison is still being retried.
-        await eventually(payments_are(payment_db_path, [("O-8", "DEDUCTED")]), "O-8 deducted")
+        await eventually(payments_are(payment_db, [("O-8", "DEDUCTED")]), "O-8 deducted")
         letters = await dead_letters(broker, 2)
 
     assert {letter.consumer for letter in letters} == {DURABLE}
@@ -139,11 +136,11 @@ async def test_poison_is_set_aside_as_dead_letters_and_does_not_block_the_rest(
     reasons = {letter.reason for letter in letters}
     assert any(r.startswith("unreadable: not an event envelope") for r in reasons)
     assert any(r == "unreadable: OrderPlaced version 99 is not the known 1" for r in reasons)
-    assert count(payment_db_path, "inbox") == 2
+    assert await payment_db.count("inbox") == 2
 
 
 async def test_a_dead_letter_replayed_after_the_fix_is_handled_once(
-    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     real = handlers(TIMEZONE)
     fixed = False
@@ -166,14 +163,14 @@ async def test_a_dead_letter_replayed_after_the_fix_is_handled_once(
         fixed = True
         await deadletter.replay(broker.js, STREAM, letter)
         await deadletter.replay(broker.js, STREAM, letter)  # a second replay is dropped
-        await eventually(payments_are(payment_db_path, [("O-9", "DEDUCTED")]), "O-9 deducted")
+        await eventually(payments_are(payment_db, [("O-9", "DEDUCTED")]), "O-9 deducted")
         assert await deadletter.list_all(broker.js, STREAM) == []
-    assert count(payment_db_path, "payments") == 1
+    assert await payment_db.count("payments") == 1
 
 
-def payments_are(db: Path, expected: list[tuple[str, str]]) -> Callable[[], Awaitable[bool]]:
+def payments_are(db: Reader, expected: list[tuple[str, str]]) -> Callable[[], Awaitable[bool]]:
     async def check() -> bool:
-        return query(db, "SELECT order_id, status FROM payments") == expected
+        return await db.rows("SELECT order_id, status FROM payments") == expected
 
     return check
 
@@ -192,7 +189,7 @@ async def dead_letters(broker: Broker, how_many: int) -> list[deadletter.DeadLet
 
 
 async def test_a_failing_handler_is_redelivered_and_its_effect_applied_once(
-    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     real = handlers(TIMEZONE)
     attempts = 0
@@ -218,13 +215,13 @@ async def test_a_failing_handler_is_redelivered_and_its_effect_applied_once(
         await wait_drained(broker, DURABLE, last_seq)
 
     assert attempts == 2
-    assert query(payment_db_path, "SELECT order_id, status FROM payments") == [("O-9", "DEDUCTED")]
-    assert count(payment_db_path, "outbox", "subject = ?", DEDUCTED_SUBJECT) == 1
-    assert count(payment_db_path, "inbox") == 2
+    assert await payment_db.rows("SELECT order_id, status FROM payments") == [("O-9", "DEDUCTED")]
+    assert await payment_db.count("outbox", "subject = :s", s=DEDUCTED_SUBJECT) == 1
+    assert await payment_db.count("inbox") == 2
 
 
 async def test_a_message_is_acked_only_after_its_transaction_commits(
-    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     real = handlers(TIMEZONE)
     entered, release = asyncio.Event(), asyncio.Event()
@@ -257,12 +254,12 @@ async def test_a_message_is_acked_only_after_its_transaction_commits(
         assert info.num_ack_pending == 1
         assert info.ack_floor is not None
         assert (info.ack_floor.stream_seq or 0) < seq
-        assert count(payment_db_path, "inbox") == 0
-        assert count(payment_db_path, "payments") == 0
+        assert await payment_db.count("inbox") == 0
+        assert await payment_db.count("payments") == 0
 
         release.set()
         await wait_drained(broker, DURABLE, seq)
 
     assert ack_pending_at_commit == [1]  # committed while the message was still unacked
-    assert count(payment_db_path, "inbox") == 1
-    assert query(payment_db_path, "SELECT order_id, status FROM payments") == [("O-5", "PENDING")]
+    assert await payment_db.count("inbox") == 1
+    assert await payment_db.rows("SELECT order_id, status FROM payments") == [("O-5", "PENDING")]

@@ -1,9 +1,8 @@
-"""The inbox in a real SQLite file: a handled event's effect is never applied twice."""
+"""The inbox on every engine: a handled event's effect is never applied twice."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,16 +11,15 @@ from erestaurant.payment.handlers import handlers, record_order
 from erestaurant.platform import db
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer
+from tests.engines import Reader
 
 from .helpers import (
     STREAM,
     TIMEZONE,
     cooked,
-    count,
     envelope,
     order_placed,
     payment_uow_factory,
-    query,
 )
 
 pytestmark = pytest.mark.integration
@@ -32,7 +30,7 @@ class Boom(Exception):
 
 
 async def test_mark_handled_is_false_the_second_time_and_the_effect_is_not_repeated(
-    payment_engine: AsyncEngine, payment_db_path: Path
+    payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     uow = payment_uow_factory(payment_engine)
     event = order_placed("O-1")
@@ -50,13 +48,13 @@ async def test_mark_handled_is_false_the_second_time_and_the_effect_is_not_repea
     async with uow() as u:
         assert await u.mark_handled(env) is False
 
-    assert count(payment_db_path, "inbox") == 1
-    assert count(payment_db_path, "inbox", "event_id = ?", env.event_id) == 1
-    assert count(payment_db_path, "payments", "order_id = 'O-1'") == 1
+    assert await payment_db.count("inbox") == 1
+    assert await payment_db.count("inbox", "event_id = :id", id=env.event_id) == 1
+    assert await payment_db.count("payments", "order_id = 'O-1'") == 1
 
 
 async def test_an_event_whose_handling_rolled_back_is_not_marked_handled(
-    payment_engine: AsyncEngine, payment_db_path: Path
+    payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     uow = payment_uow_factory(payment_engine)
     event = order_placed("O-2")
@@ -70,19 +68,19 @@ async def test_an_event_whose_handling_rolled_back_is_not_marked_handled(
 
     with pytest.raises(Boom):
         await fails_after_marking()
-    assert count(payment_db_path, "inbox") == 0
-    assert count(payment_db_path, "payments") == 0
+    assert await payment_db.count("inbox") == 0
+    assert await payment_db.count("payments") == 0
 
     async with uow() as u:
         assert await u.mark_handled(env) is True  # the retry really runs
         await record_order(event, u, TIMEZONE)
         await u.commit()
-    assert count(payment_db_path, "inbox") == 1
-    assert count(payment_db_path, "payments") == 1
+    assert await payment_db.count("inbox") == 1
+    assert await payment_db.count("payments") == 1
 
 
 async def test_consumer_apply_twice_deducts_once(
-    payment_engine: AsyncEngine, payment_db_path: Path
+    payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     # apply() is what runs for each delivered message; no broker is needed to call it.
     consumer = EventConsumer(
@@ -98,19 +96,19 @@ async def test_consumer_apply_twice_deducts_once(
         await consumer.apply(placed_env, placed)
         await consumer.apply(cooked_env, done)
 
-    assert count(payment_db_path, "inbox") == 2
-    rows = count(payment_db_path, "payments", "order_id = 'O-3' AND status = 'DEDUCTED'")
+    assert await payment_db.count("inbox") == 2
+    rows = await payment_db.count("payments", "order_id = 'O-3' AND status = 'DEDUCTED'")
     assert rows == 1
-    assert count(payment_db_path, "payments") == 1
-    assert count(payment_db_path, "outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 1
+    assert await payment_db.count("payments") == 1
+    assert await payment_db.count("outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 1
 
 
 async def test_two_replicas_racing_on_one_event_apply_it_once(
-    payment_engine: AsyncEngine, payment_db_path: Path
+    database_url: str, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     # Two processes of payment on the same database (two engines, two connections) get the
     # same event at the same moment: the inbox key, not a look-then-insert, decides.
-    other = db.create_engine(f"sqlite+aiosqlite:///{payment_db_path}")
+    other = db.create_engine(database_url)
     try:
         replicas = [
             EventConsumer(
@@ -129,8 +127,8 @@ async def test_two_replicas_racing_on_one_event_apply_it_once(
     finally:
         await other.dispose()
 
-    assert count(payment_db_path, "inbox") == 2
-    assert query(payment_db_path, "SELECT order_id, amount, status FROM payments") == [
+    assert await payment_db.count("inbox") == 2
+    assert await payment_db.rows("SELECT order_id, amount, status FROM payments") == [
         ("O-4", 5500, "DEDUCTED")
     ]
-    assert count(payment_db_path, "outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 1
+    assert await payment_db.count("outbox", "subject = 'erestaurant.payment.PaymentDeducted'") == 1

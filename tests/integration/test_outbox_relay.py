@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
@@ -16,13 +15,12 @@ from erestaurant.payment.domain import Employee
 from erestaurant.payment.handlers import RegisterEmployee, register_employee
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.relay import OutboxRelay
+from tests.engines import Reader
 
 from .conftest import NatsServer
 from .helpers import (
-    count,
     eventually,
     msg_id,
-    outbox_rows,
     payment_relay,
     payment_uow_factory,
     running,
@@ -43,7 +41,7 @@ async def register(engine: AsyncEngine, cards: list[str], relay: OutboxRelay | N
 
 
 async def test_committed_events_are_published_once_with_their_event_id(
-    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     # A poll far too slow to matter: only the wake-up that each commit sends can publish.
     relay = payment_relay(payment_engine, broker, poll_seconds=600.0)
@@ -51,12 +49,12 @@ async def test_committed_events_are_published_once_with_their_event_id(
         await register(payment_engine, ["E1", "E2", "E3"], relay)
 
         async def all_marked() -> bool:
-            rows = outbox_rows(payment_db_path)
+            rows = await payment_db.outbox()
             return len(rows) == 3 and all(r[3] is not None for r in rows)
 
         await eventually(all_marked, "the relay marks the three outbox rows published")
 
-    rows = outbox_rows(payment_db_path)
+    rows = await payment_db.outbox()
     messages = await stream_messages(broker)
     assert len(messages) == 3
     for row, message in zip(rows, messages, strict=True):
@@ -75,7 +73,7 @@ async def test_committed_events_are_published_once_with_their_event_id(
 
 
 async def test_events_of_a_rolled_back_unit_of_work_are_never_published(
-    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     relay = payment_relay(payment_engine, broker)
     uow = payment_uow_factory(payment_engine, relay)
@@ -98,45 +96,45 @@ async def test_events_of_a_rolled_back_unit_of_work_are_never_published(
     await register(payment_engine, ["E-KEPT"], relay)
 
     assert await relay.publish_pending() == 1
-    assert count(payment_db_path, "outbox") == 1
-    assert count(payment_db_path, "employees") == 1
+    assert await payment_db.count("outbox") == 1
+    assert await payment_db.count("employees") == 1
     messages = await stream_messages(broker)
     assert [orjson.loads(m.data)["payload"]["employeeCardNo"] for m in messages] == ["E-KEPT"]
     assert await relay.publish_pending() == 0
 
 
 async def test_rows_committed_without_a_relay_are_all_published_when_one_starts(
-    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     cards = [f"E{i:03d}" for i in range(25)]
     await register(payment_engine, cards)  # no relay: nobody is woken
-    assert count(payment_db_path, "outbox", "published_at IS NULL") == 25
+    assert await payment_db.count("outbox", "published_at IS NULL") == 25
     assert await stream_messages(broker) == []
 
     relay = payment_relay(payment_engine, broker)
     async with running(relay.run):
 
         async def none_left() -> bool:
-            return count(payment_db_path, "outbox", "published_at IS NULL") == 0
+            return await payment_db.count("outbox", "published_at IS NULL") == 0
 
         await eventually(none_left, "the relay's poll publishes rows it was not woken for")
 
     messages = await stream_messages(broker)
-    assert [msg_id(m) for m in messages] == [r[0] for r in outbox_rows(payment_db_path)]
+    assert [msg_id(m) for m in messages] == [r[0] for r in await payment_db.outbox()]
 
 
 async def test_rows_committed_while_the_broker_is_down_are_published_after_it_returns(
     nats_server: NatsServer,
     broker: Broker,
     payment_engine: AsyncEngine,
-    payment_db_path: Path,
+    payment_db: Reader,
 ) -> None:
     relay = payment_relay(payment_engine, broker)
     async with running(relay.run):
         await register(payment_engine, ["E-BEFORE"], relay)
 
         async def none_left() -> bool:
-            return count(payment_db_path, "outbox", "published_at IS NULL") == 0
+            return await payment_db.count("outbox", "published_at IS NULL") == 0
 
         await eventually(none_left, "the first row is published")
 
@@ -148,19 +146,19 @@ async def test_rows_committed_while_the_broker_is_down_are_published_after_it_re
         await eventually(disconnected, "the client notices the server is gone")
         await register(payment_engine, ["E-DOWN-1", "E-DOWN-2"], relay)  # commits go on
         assert await relay.publish_pending() == 0  # nothing to publish to: the rows wait
-        assert count(payment_db_path, "outbox", "published_at IS NULL") == 2
-        assert count(payment_db_path, "employees") == 3
+        assert await payment_db.count("outbox", "published_at IS NULL") == 2
+        assert await payment_db.count("employees") == 3
 
         await nats_server.start()
         await eventually(none_left, "the running relay publishes the rows after the reconnect")
 
     messages = await stream_messages(broker)
-    assert [msg_id(m) for m in messages] == [r[0] for r in outbox_rows(payment_db_path)]
+    assert [msg_id(m) for m in messages] == [r[0] for r in await payment_db.outbox()]
     assert len(messages) == 3
 
 
 async def test_a_relay_that_crashed_before_marking_republishes_and_jetstream_drops_copies(
-    broker: Broker, payment_engine: AsyncEngine, payment_db_path: Path
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
 ) -> None:
     await register(payment_engine, ["E1", "E2", "E3", "E4"])
     relay = payment_relay(payment_engine, broker)
@@ -170,14 +168,14 @@ async def test_a_relay_that_crashed_before_marking_republishes_and_jetstream_dro
     # The crash: published, but the "published" mark never reached the database.
     async with payment_engine.begin() as conn:
         await conn.execute(update(adapters.outbox).values(published_at=None))
-    assert count(payment_db_path, "outbox", "published_at IS NULL") == 4
+    assert await payment_db.count("outbox", "published_at IS NULL") == 4
 
     # A restarted relay publishes all four again; JetStream keeps the first copies only.
     restarted = payment_relay(payment_engine, broker)
     assert await restarted.publish_pending() == 4
-    assert count(payment_db_path, "outbox", "published_at IS NULL") == 0
+    assert await payment_db.count("outbox", "published_at IS NULL") == 0
     messages = await stream_messages(broker)
     assert [msg_id(m) for m in messages] == first_pass
-    assert sorted(first_pass) == sorted(r[0] for r in outbox_rows(payment_db_path))
+    assert sorted(first_pass) == sorted(r[0] for r in await payment_db.outbox())
     info = await broker.js.stream_info(broker.stream)
     assert info.state.messages == 4

@@ -1,4 +1,4 @@
-"""Payment's queries on a real SQLite file."""
+"""Payment's queries on every engine."""
 
 from __future__ import annotations
 

@@ -111,3 +111,52 @@ def test_the_gateway_routes_each_prefix_to_its_service(monkeypatch: pytest.Monke
     routes = GatewaySettings.load().routes()
     assert routes["halls"] == "http://hall:8081"
     assert set(routes) == {"halls", "kitchens", "payments", "workercenters", "notifications"}
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgres://db/hall", "no database driver 'postgres'"),
+        ("postgresql://db/hall", "'postgresql' is not an asyncio driver"),
+        ("redis://cache/0", "no database driver 'redis'"),
+        ("hall.db", "not a database URL"),
+    ],
+)
+def test_a_database_url_hall_cannot_use_stops_it_at_start(
+    monkeypatch: pytest.MonkeyPatch, url: str, reason: str
+) -> None:
+    monkeypatch.setenv("HALL_DATABASE_URL", url)
+    with pytest.raises(SettingsError, match="HALL_DATABASE_URL") as stopped:
+        HallSettings.load()
+    assert reason in str(stopped.value)
+
+
+def test_only_the_view_may_live_in_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKERCENTER_DATABASE_URL", "redis://cache:6379/2")
+    settings = WorkercenterSettings.load()
+    assert settings.uses_redis
+    assert settings.database == "redis://cache:6379/2"
+
+
+def test_the_password_joins_the_url_and_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYMENT_DATABASE_URL", "mysql+aiomysql://payroll@db:3306/payment")
+    monkeypatch.setenv("PAYMENT_DATABASE_PASSWORD", "s3cr/et@")
+    settings = PaymentSettings.load()
+    assert settings.database == "mysql+aiomysql://payroll:s3cr%2Fet%40@db:3306/payment"
+    assert "s3cr" not in repr(settings)
+
+
+def test_a_url_in_an_error_message_hides_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HALL_DATABASE_URL", "postgresql://orders:hunter2@db/hall")
+    with pytest.raises(SettingsError) as stopped:
+        HallSettings.load()
+    assert "hunter2" not in str(stopped.value)
+    assert "orders:***@db/hall" in str(stopped.value)
+
+
+def test_without_a_url_each_service_has_an_sqlite_file_in_the_data_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ERESTAURANT_DATA_DIR", str(tmp_path))
+    assert KitchenSettings.load().database == f"sqlite+aiosqlite:///{tmp_path}/kitchen.db"
+    assert not WorkercenterSettings.load().uses_redis

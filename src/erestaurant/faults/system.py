@@ -54,7 +54,8 @@ class LocalSystem:
 
     @property
     def nats_url(self) -> str:
-        return f"nats://127.0.0.1:{self.ports['nats']}"
+        """The system's NATS: the one `up` started, or a server of its own it was given."""
+        return self.env.get("ERESTAURANT_NATS_URL", f"nats://127.0.0.1:{self.ports['nats']}")
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"

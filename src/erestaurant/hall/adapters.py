@@ -49,7 +49,9 @@ class OrderRepository:
 
     async def get(self, order_id: str) -> Order | None:
         row = (
-            await self._conn.execute(select(orders).where(orders.c.order_id == order_id))
+            await self._conn.execute(
+                select(orders).where(orders.c.order_id == order_id).with_for_update()
+            )
         ).first()
         if row is None:
             return None

@@ -8,13 +8,17 @@ from erestaurant.hall.kitchen_client import Kitchen, KitchenCircuit, KitchenClie
 from erestaurant.hall.settings import HallSettings
 from erestaurant.hall.unit_of_work import HallUnitOfWork
 from erestaurant.platform.runtime import Runtime
+from erestaurant.platform.store import SqlStore
 
 CIRCUIT_STATES = ("closed", "half-opened", "opened")
 
 
 def bootstrap(settings: HallSettings | None = None, kitchen: Kitchen | None = None) -> Runtime:
     settings = settings or HallSettings.load()
-    runtime = Runtime(settings, adapters.metadata, adapters.outbox, adapters.inbox)
+    store = SqlStore(
+        settings.service, settings.database, adapters.metadata, adapters.outbox, adapters.inbox
+    )
+    runtime = Runtime(settings, store)
     if kitchen is None:
         circuit = KitchenCircuit(settings.breaker_failures, settings.breaker_cooldown_seconds)
         client = KitchenClient(

@@ -155,7 +155,7 @@ class ReservationRepository:
         await self._conn.execute(insert(reservations).values(**_reservation_row(reservation)))
 
     async def get(self, order_id: str) -> Reservation | None:
-        query = select(reservations).where(reservations.c.order_id == order_id)
+        query = select(reservations).where(reservations.c.order_id == order_id).with_for_update()
         row = (await self._conn.execute(query)).first()
         return None if row is None else _reservation(row._mapping)
 
@@ -228,7 +228,8 @@ class TicketRepository:
         )
 
     async def _one(self, condition: Any) -> CookTicket | None:
-        row = (await self._conn.execute(select(cook_tickets).where(condition))).first()
+        query = select(cook_tickets).where(condition).with_for_update()
+        row = (await self._conn.execute(query)).first()
         return None if row is None else _ticket(row._mapping)
 
 

@@ -8,11 +8,15 @@ from erestaurant.kitchen.handlers import expire_reservations, handlers
 from erestaurant.kitchen.settings import KitchenSettings
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform.runtime import Runtime
+from erestaurant.platform.store import SqlStore
 
 
 def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
     settings = settings or KitchenSettings.load()
-    runtime = Runtime(settings, adapters.metadata, adapters.outbox, adapters.inbox)
+    store = SqlStore(
+        settings.service, settings.database, adapters.metadata, adapters.outbox, adapters.inbox
+    )
+    runtime = Runtime(settings, store)
     uow = runtime.unit_of_work(KitchenUnitOfWork)
     admission = Admission(
         capacity=settings.max_open_orders,

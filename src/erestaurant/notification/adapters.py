@@ -38,7 +38,9 @@ class MessageRepository:
 
     async def for_order(self, order_id: str) -> Message | None:
         row = (
-            await self._conn.execute(select(messages).where(messages.c.order_id == order_id))
+            await self._conn.execute(
+                select(messages).where(messages.c.order_id == order_id).with_for_update()
+            )
         ).first()
         return None if row is None else _message(row._mapping)
 

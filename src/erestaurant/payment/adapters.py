@@ -82,7 +82,9 @@ class PaymentRepository:
 
     async def for_order(self, order_id: str) -> Payment | None:
         row = (
-            await self._conn.execute(select(payments).where(payments.c.order_id == order_id))
+            await self._conn.execute(
+                select(payments).where(payments.c.order_id == order_id).with_for_update()
+            )
         ).first()
         return None if row is None else _payment(row._mapping)
 

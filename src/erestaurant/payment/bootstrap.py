@@ -7,11 +7,15 @@ from erestaurant.payment.handlers import handlers
 from erestaurant.payment.settings import PaymentSettings
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform.runtime import Runtime
+from erestaurant.platform.store import SqlStore
 
 
 def bootstrap(settings: PaymentSettings | None = None) -> Runtime:
     settings = settings or PaymentSettings.load()
-    runtime = Runtime(settings, adapters.metadata, adapters.outbox, adapters.inbox)
+    store = SqlStore(
+        settings.service, settings.database, adapters.metadata, adapters.outbox, adapters.inbox
+    )
+    runtime = Runtime(settings, store)
     uow = runtime.unit_of_work(PaymentUnitOfWork)
     runtime.subscribe(handlers(settings.timezone), uow)
     runtime.app.include_router(api.router(uow))

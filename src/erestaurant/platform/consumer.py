@@ -18,7 +18,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from erestaurant.contracts import CATALOG, Envelope, IntegrationEvent, UnknownEventError, decode
 from erestaurant.platform import correlation, deadletter, failpoints
 from erestaurant.platform.broker import SUBJECT_PREFIX, Broker
-from erestaurant.platform.uow import UnitOfWork
+from erestaurant.platform.uow import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class EventConsumer:
         broker: Broker,
         durable: str,
         handlers: Handlers,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: Callable[[], Transaction],
         ack_wait_seconds: float = 10.0,
         max_deliveries: int = 5,
     ) -> None:
@@ -113,12 +113,14 @@ class EventConsumer:
         await deadletter.set_aside(self._broker.js, self._durable, message, reason)
         await message.term()
 
-    async def apply(self, envelope: Envelope, event: IntegrationEvent) -> None:
-        """Run the handler and record the event in the inbox, in one transaction."""
+    async def apply(self, envelope: Envelope, event: IntegrationEvent) -> bool:
+        """Run the handler and record the event in the inbox, in one transaction; False if
+        the inbox says it was handled before."""
         handler = self._handlers[envelope.event_type]
         async with self._uow_factory() as uow:
             if not await uow.mark_handled(envelope):
                 log.debug("%s %s already handled", envelope.event_type, envelope.event_id)
-                return
+                return False
             await handler(event, uow)
             await uow.commit()
+        return True

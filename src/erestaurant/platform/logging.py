@@ -29,3 +29,5 @@ def configure(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     # Our own start-up line says where the service listens; uvicorn's errors still show.
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    # Alembic announces its dialect at every check; migrate prints what it changed.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

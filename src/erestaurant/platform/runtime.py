@@ -17,15 +17,15 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
-from sqlalchemy import MetaData, Table
 
-from erestaurant.platform import db, failpoints
+from erestaurant.platform import failpoints
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer, Handlers
 from erestaurant.platform.relay import OutboxRelay
 from erestaurant.platform.settings import ServiceSettings
-from erestaurant.platform.uow import UnitOfWork
+from erestaurant.platform.store import SqlStore, Store
+from erestaurant.platform.uow import Transaction, UnitOfWork
 from erestaurant.platform.web import create_app
 
 log = logging.getLogger(__name__)
@@ -37,17 +37,18 @@ STOP_TIMEOUT_SECONDS = 10.0
 
 
 class Runtime:
-    def __init__(
-        self, settings: ServiceSettings, metadata: MetaData, outbox: Table, inbox: Table
-    ) -> None:
+    def __init__(self, settings: ServiceSettings, store: Store) -> None:
         self.settings = settings
         failpoints.arm(settings.failpoints)
-        self._outbox, self._inbox = outbox, inbox
-        self.engine = db.create_engine(settings.database)
+        self.store = store
         self.broker = Broker(settings.nats_url, settings.stream, settings.service)
-        self.relay = OutboxRelay(self.engine, outbox, self.broker, settings.relay_poll_seconds)
+        # Only a relational store has an outbox; a service that publishes nothing needs no relay.
+        self.relay = (
+            OutboxRelay(store.engine, store.outbox, self.broker, settings.relay_poll_seconds)
+            if isinstance(store, SqlStore) and store.outbox is not None
+            else None
+        )
         self.shutting_down = False
-        self._metadata = metadata
         self._consumer: EventConsumer | None = None
         self._consumer_task: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -63,9 +64,13 @@ class Runtime:
 
     def unit_of_work(self, kind: type[U]) -> Callable[[], U]:
         """A factory of the service's units of work, each waking the relay on commit."""
-        return lambda: kind(self.engine, self._outbox, self._inbox, self.relay.wake)
+        store = self.store
+        if not isinstance(store, SqlStore):
+            raise TypeError(f"{kind.__name__} needs a relational store, not {store.kind}")
+        wake = self.relay.wake if self.relay is not None else _nothing
+        return lambda: kind(store.engine, store.outbox, store.inbox, wake)
 
-    def subscribe(self, handlers: Handlers, uow_factory: Callable[[], UnitOfWork]) -> None:
+    def subscribe(self, handlers: Handlers, uow_factory: Callable[[], Transaction]) -> None:
         self._consumer = EventConsumer(
             self.broker,
             self.settings.service,
@@ -95,7 +100,6 @@ class Runtime:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
-        await db.create_schema(self.engine, self._metadata)
         self._tasks.append(asyncio.create_task(self._connect_then_work()))
         for name, seconds, work in self._periodic:
             self._tasks.append(asyncio.create_task(_forever(name, _repeating(seconds, work))))
@@ -109,7 +113,8 @@ class Runtime:
 
     async def _connect_then_work(self) -> None:
         await self.broker.connect()
-        self._tasks.append(asyncio.create_task(_forever("outbox relay", self.relay.run)))
+        if self.relay is not None:
+            self._tasks.append(asyncio.create_task(_forever("outbox relay", self.relay.run)))
         if self._consumer is not None:
             self._consumer_task = asyncio.create_task(
                 _forever("event consumer", self._consumer.run)
@@ -122,8 +127,9 @@ class Runtime:
         if self._consumer is not None and self._consumer_task is not None:
             self._consumer.stop()
             await asyncio.wait([self._consumer_task], timeout=STOP_TIMEOUT_SECONDS)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.relay.publish_pending(), STOP_TIMEOUT_SECONDS)
+        if self.relay is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.relay.publish_pending(), STOP_TIMEOUT_SECONDS)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -131,7 +137,7 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await close()
         await self.broker.close()
-        await self.engine.dispose()
+        await self.store.close()
         log.info("%s stopped", self.settings.service)
 
     # -- health ----------------------------------------------------------------------------
@@ -141,14 +147,19 @@ class Runtime:
 
     async def _ready(self) -> JSONResponse:
         checks: dict[str, Any] = {
-            "database": await _check(db.ping(self.engine)),
+            "database": await _check(self.store.ping()),
             "broker": "UP" if self.broker.connected else "DOWN",
             "accepting": "NO" if self.shutting_down else "YES",
         }
         ready = checks["database"] == "UP" and checks["broker"] == "UP" and not self.shutting_down
         details = {name: read() for name, read in self._details.items()}
         return JSONResponse(
-            {"status": "UP" if ready else "DOWN", "checks": checks, **details},
+            {
+                "status": "UP" if ready else "DOWN",
+                "checks": checks,
+                "store": self.store.kind,
+                **details,
+            },
             status_code=200 if ready else 503,
         )
 
@@ -159,6 +170,7 @@ class Runtime:
 
     def serve(self) -> None:
         service_logging.configure(self.settings.service, self.settings.log_level)
+        asyncio.run(self.store.verify())
         config = uvicorn.Config(
             self.app,
             host=self.settings.host,
@@ -170,6 +182,10 @@ class Runtime:
             timeout_graceful_shutdown=int(STOP_TIMEOUT_SECONDS),
         )
         uvicorn.Server(config).run()
+
+
+def _nothing() -> None:
+    pass
 
 
 async def _check(probe: Awaitable[None]) -> str:

@@ -11,17 +11,34 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from erestaurant.platform import failpoints
 
 DEFAULT_NATS_PORT = 4322
+ASYNC_HINT = "postgresql+asyncpg://, mysql+aiomysql:// or sqlite+aiosqlite:///"
 
 Port = Annotated[int, Field(ge=1, le=65535, description="The port to listen on.")]
 
 
-class SettingsError(SystemExit):
+class CannotStart(SystemExit):
+    """The process cannot work as configured; restarting it will not help.
+
+    ``erestaurant`` prints the message and exits with EX_CONFIG (78), which tells the
+    runner (and an operator) to stop restarting and read the message.
+    """
+
+    exit_code = 78
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SettingsError(CannotStart):
     """A bad setting: the process stops at start, naming the variable."""
 
 
@@ -61,7 +78,18 @@ class ServiceSettings(Settings):
 
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy async URL; default: an SQLite file in the data folder.",
+        description=(
+            "Where the service keeps its state, as an SQLAlchemy async URL:"
+            " `postgresql+asyncpg://user@host/db`, `mysql+aiomysql://user@host/db`,"
+            " `sqlite+aiosqlite:///path`. Default: an SQLite file in the data folder."
+        ),
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The database password, kept out of the URL so that the URL can live in a"
+            " ConfigMap and the password in a Secret."
+        ),
     )
     nats_url: str = Field(
         default=f"nats://127.0.0.1:{DEFAULT_NATS_PORT}",
@@ -129,11 +157,37 @@ class ServiceSettings(Settings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    # Whether the service can keep its state in Redis (only a view that can be rebuilt).
+    accepts_redis: ClassVar[bool] = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL: {exc}") from None
+        if cls.accepts_redis and url.drivername in ("redis", "rediss"):
+            return value
+        try:
+            dialect = url.get_dialect()
+        except NoSuchModuleError:
+            raise ValueError(f"no database driver {url.drivername!r}: use {ASYNC_HINT}") from None
+        if not dialect.is_async:
+            raise ValueError(f"{url.drivername!r} is not an asyncio driver: use {ASYNC_HINT}")
+        return value
+
     @property
     def database(self) -> str:
-        if self.database_url:
+        """The database URL, password included."""
+        if not self.database_url:
+            return f"sqlite+aiosqlite:///{self.data_dir / f'{self.service}.db'}"
+        if self.database_password is None:
             return self.database_url
-        return f"sqlite+aiosqlite:///{self.data_dir / f'{self.service}.db'}"
+        url = make_url(self.database_url).set(password=self.database_password.get_secret_value())
+        return url.render_as_string(hide_password=False)
 
 
 def _explain(cls: type[Settings], exc: ValidationError) -> str:
@@ -144,5 +198,17 @@ def _explain(cls: type[Settings], exc: ValidationError) -> str:
         info = cls.model_fields.get(field)
         alias = info.validation_alias if info else None
         variable = alias if isinstance(alias, str) else f"{prefix}{field}".upper()
-        lines.append(f"  {variable}: {error['msg']} (got {error.get('input')!r})")
+        secret = info is not None and "SecretStr" in str(info.annotation)
+        got = "a value kept secret" if secret else repr(_without_password(error.get("input")))
+        lines.append(f"  {variable}: {error['msg']} (got {got})")
     return "\n".join(lines)
+
+
+def _without_password(value: object) -> object:
+    """A URL as a log may show it; anything else as it is."""
+    if isinstance(value, str) and "@" in value:
+        try:
+            return make_url(value).render_as_string(hide_password=True)
+        except ArgumentError:
+            return value
+    return value

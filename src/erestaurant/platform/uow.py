@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -16,11 +16,31 @@ from erestaurant.contracts import Envelope, IntegrationEvent
 from erestaurant.platform import clock, correlation, failpoints, inbox, outbox
 
 
+class Transaction(Protocol):
+    """What the event consumer needs of a unit of work, on any store: an inbox record and
+    the handler's effect that commit together or not at all."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def mark_handled(self, envelope: Envelope) -> bool: ...
+
+    async def commit(self) -> None: ...
+
+
 class UnitOfWork:
+    """A unit of work on a relational database (see Transaction for what any store offers)."""
+
     def __init__(
         self,
         engine: AsyncEngine,
-        outbox_table: Table,
+        outbox_table: Table | None,
         inbox_table: Table,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
@@ -80,7 +100,10 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         pending, self._pending = self._pending, []
-        await outbox.append(self.connection, self._outbox, pending, clock.now())
+        if pending and self._outbox is None:
+            raise RuntimeError("this service has no outbox: it publishes no events")
+        if self._outbox is not None:
+            await outbox.append(self.connection, self._outbox, pending, clock.now())
         await self.connection.commit()
         failpoints.hit("uow.after_commit")
         if pending:

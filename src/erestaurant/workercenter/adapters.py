@@ -1,4 +1,7 @@
-"""Workercenter's table and repository (SQLAlchemy Core, engine-neutral)."""
+"""Workercenter's table and repository in SQL (SQLAlchemy Core, engine-neutral).
+
+The view publishes nothing, so it has an inbox and no outbox.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.platform.db import UTCDateTime, new_metadata
 from erestaurant.platform.inbox import inbox_table
-from erestaurant.platform.outbox import outbox_table
 from erestaurant.workercenter.domain import MyPageRow
 
 metadata = new_metadata()
-outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 
 mypages = Table(
@@ -38,7 +39,9 @@ class MyPageRepository:
 
     async def get(self, order_id: str) -> MyPageRow | None:
         row = (
-            await self._conn.execute(select(mypages).where(mypages.c.order_id == order_id))
+            await self._conn.execute(
+                select(mypages).where(mypages.c.order_id == order_id).with_for_update()
+            )
         ).first()
         return None if row is None else MyPageRow(**row._mapping)
 

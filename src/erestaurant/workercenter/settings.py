@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from erestaurant.platform.settings import Port, ServiceSettings
 
@@ -10,4 +12,29 @@ from erestaurant.platform.settings import Port, ServiceSettings
 class WorkercenterSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="WORKERCENTER_", extra="ignore", frozen=True)
     service = "workercenter"
+    accepts_redis = True
     port: Port = 8084
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "Where the view lives: `redis://host:6379/0` for Redis, or an SQLAlchemy async URL"
+            " as for the other services. Default: an SQLite file in the data folder. The view"
+            " can be rebuilt from the event stream (`erestaurant rebuild-view`)."
+        ),
+    )
+    key_prefix: str = Field(
+        default="erestaurant:workercenter",
+        min_length=1,
+        pattern=r"^[^\s*?\[\]]+$",
+        description=(
+            "With Redis: the prefix of every key of the view, so that several systems (or"
+            " test runs) can share one Redis."
+        ),
+    )
+
+    @property
+    def uses_redis(self) -> bool:
+        return self.database_url is not None and make_url(self.database).get_backend_name() in (
+            "redis",
+            "rediss",
+        )

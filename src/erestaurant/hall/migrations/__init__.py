@@ -1,0 +1,1 @@
+"""Schema revisions (Alembic); see erestaurant.platform.migrations."""

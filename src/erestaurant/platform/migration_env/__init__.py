@@ -1,0 +1,1 @@
+"""Alembic's environment and template, shared by every service's migrations."""
