@@ -38,6 +38,7 @@ class Broker:
         self._name = client_name
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
+        self._closing = False
 
     @property
     def connected(self) -> bool:
@@ -53,6 +54,7 @@ class Broker:
         """Connect and make sure the stream exists, retrying until both work; the service
         serves (and reports not ready) meanwhile."""
         delay = first_retry_seconds
+        self._closing = False
         while True:
             try:
                 nc = await nats.connect(
@@ -93,6 +95,7 @@ class Broker:
     async def close(self) -> None:
         """Send what is buffered (the last acks), then close; the consumer has stopped by now."""
         nc, self._nc, self._js = self._nc, None, None
+        self._closing = True
         if nc is None or nc.is_closed:
             return
         try:
@@ -105,7 +108,8 @@ class Broker:
         log.warning("NATS error: %s", exc)
 
     async def _on_disconnected(self) -> None:
-        log.warning("disconnected from NATS")
+        if not self._closing:  # a close of our own is no news
+            log.warning("disconnected from NATS")
 
     async def _on_reconnected(self) -> None:
         log.info("reconnected to NATS")
