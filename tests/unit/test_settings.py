@@ -107,9 +107,11 @@ def test_a_bad_setting_stops_the_process() -> None:
 
 
 def test_the_gateway_routes_each_prefix_to_its_service(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GATEWAY_HALL_URL", "http://hall:8081")
+    monkeypatch.setenv("GATEWAY_HALL_URL", "http://hall:8081/")
+    monkeypatch.setenv("GATEWAY_KITCHEN_URL", "http://kitchen-1:8082, http://kitchen-2:8082")
     routes = GatewaySettings.load().routes()
-    assert routes["halls"] == "http://hall:8081"
+    assert routes["halls"] == ["http://hall:8081"]
+    assert routes["kitchens"] == ["http://kitchen-1:8082", "http://kitchen-2:8082"]
     assert set(routes) == {"halls", "kitchens", "payments", "workercenters", "notifications"}
 
 

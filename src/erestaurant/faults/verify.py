@@ -127,7 +127,11 @@ async def snapshot(urls: Mapping[str, str], nats_url: str, stream: str = "ERESTA
         }
         unpublished, inbox = {}, {}
         for name, module in modules.items():
-            unpublished[name] = await _count_unpublished(engines[name], module.outbox)
+            # The view publishes nothing: it has no outbox.
+            outbox = getattr(module, "outbox", None)
+            unpublished[name] = (
+                0 if outbox is None else await _count_unpublished(engines[name], outbox)
+            )
             inbox[name] = {r["event_id"] for r in await _rows(engines[name], module.inbox)}
     finally:
         for engine in engines.values():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import math
 import time
@@ -109,7 +110,9 @@ class KitchenClient:
         retries: int,
         circuit: KitchenCircuit,
     ) -> None:
-        self._base_url = base_url.rstrip("/")
+        # Several kitchen replicas: calls take turns, and a retry goes to the next one.
+        self._replicas = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
+        self._turn = itertools.count()
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._retries = retries
         self.circuit = circuit
@@ -135,10 +138,12 @@ class KitchenClient:
             await self._session.close()
 
     async def _call(self, path: str, payload: dict[str, Any] | None) -> dict[str, Any]:
+        first = next(self._turn)
         async with self.circuit.guard():
             for attempt in range(self._retries + 1):
+                base_url = self._replicas[(first + attempt) % len(self._replicas)]
                 try:
-                    return await self._post(path, payload)
+                    return await self._post(base_url + path, payload)
                 except KitchenBusy:
                     raise
                 except KitchenUnavailable:
@@ -147,14 +152,12 @@ class KitchenClient:
                     await asyncio.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _post(self, path: str, payload: dict[str, Any] | None) -> dict[str, Any]:
+    async def _post(self, url: str, payload: dict[str, Any] | None) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         headers = {correlation.HEADER: correlation.current()}
         try:
-            async with self._session.post(
-                self._base_url + path, json=payload, headers=headers
-            ) as resp:
+            async with self._session.post(url, json=payload, headers=headers) as resp:
                 body: dict[str, Any] = await resp.json(content_type=None)
                 status, retry_after = resp.status, resp.headers.get("Retry-After", "2")
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:

@@ -13,7 +13,11 @@ class HallSettings(ServiceSettings):
     service = "hall"
     port: Port = 8081
     kitchen_url: str = Field(
-        default="http://127.0.0.1:8082", description="Where hall reserves portions."
+        default="http://127.0.0.1:8082",
+        description=(
+            "Where hall reserves portions (comma-separate several kitchen replicas: calls"
+            " take turns, and a retry goes to the next)."
+        ),
     )
     kitchen_timeout_seconds: float = Field(
         default=2.0,

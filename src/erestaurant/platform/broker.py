@@ -20,9 +20,10 @@ SUBJECT_PREFIX = "erestaurant"
 DUPLICATE_WINDOW_SECONDS = 120.0
 
 
-def stream_config(name: str) -> StreamConfig:
+def stream_config(name: str, replicas: int = 1) -> StreamConfig:
     return StreamConfig(
         name=name,
+        num_replicas=replicas,
         subjects=[f"{SUBJECT_PREFIX}.>"],
         storage=StorageType.FILE,
         retention=RetentionPolicy.LIMITS,
@@ -32,9 +33,10 @@ def stream_config(name: str) -> StreamConfig:
 
 
 class Broker:
-    def __init__(self, url: str, stream: str, client_name: str) -> None:
+    def __init__(self, url: str, stream: str, client_name: str, stream_replicas: int = 1) -> None:
         self.url = url
         self.stream = stream
+        self.stream_replicas = stream_replicas
         self._name = client_name
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -85,7 +87,7 @@ class Broker:
             delay = min(delay * 2, 5.0)
 
     async def ensure_stream(self) -> None:
-        config = stream_config(self.stream)
+        config = stream_config(self.stream, self.stream_replicas)
         try:
             await self.js.add_stream(config)
         except BadRequestError:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from types import FrameType
 from typing import Any, TypeVar
 
 import uvicorn
@@ -41,7 +43,9 @@ class Runtime:
         self.settings = settings
         failpoints.arm(settings.failpoints)
         self.store = store
-        self.broker = Broker(settings.nats_url, settings.stream, settings.service)
+        self.broker = Broker(
+            settings.nats_url, settings.stream, settings.service, settings.stream_replicas
+        )
         # Only a relational store has an outbox; a service that publishes nothing needs no relay.
         self.relay = (
             OutboxRelay(store.engine, store.outbox, self.broker, settings.relay_poll_seconds)
@@ -181,7 +185,34 @@ class Runtime:
             lifespan="on",
             timeout_graceful_shutdown=int(STOP_TIMEOUT_SECONDS),
         )
-        uvicorn.Server(config).run()
+        DrainingServer(config, self).run()
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn, with a pause between the stop signal and the stop.
+
+    On SIGTERM the service reports not ready at once but keeps serving for
+    ERESTAURANT_SHUTDOWN_DELAY_SECONDS, so that the gateway's checks (or Kubernetes'
+    endpoints) take it out of rotation before it stops listening; then uvicorn drains as
+    usual. A second signal stops at once.
+    """
+
+    def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
+        super().__init__(config)
+        self._runtime = runtime
+        self._delayed: threading.Timer | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        delay = self._runtime.settings.shutdown_delay_seconds
+        if self._delayed is not None or delay == 0:
+            super().handle_exit(sig, frame)
+            return
+        self._runtime.shutting_down = True
+        log.info("stopping in %.1fs; not ready meanwhile", delay)
+        # uvicorn looks at should_exit on its own ticks, so a timer thread may set it.
+        self._delayed = threading.Timer(delay, super().handle_exit, (sig, frame))
+        self._delayed.daemon = True
+        self._delayed.start()
 
 
 def _nothing() -> None:

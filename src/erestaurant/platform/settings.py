@@ -43,14 +43,12 @@ class SettingsError(CannotStart):
 
 
 class Settings(BaseSettings):
-    """What every process has: where it listens, how much it logs; ``load`` to read it."""
+    """What every process has: how much it logs; ``load`` to read it."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     service: ClassVar[str]
 
-    host: str = Field(default="127.0.0.1", description="The address to listen on.")
-    port: Port
     log_level: str = Field(
         default="INFO",
         validation_alias="ERESTAURANT_LOG_LEVEL",
@@ -73,8 +71,30 @@ class Settings(BaseSettings):
             raise SettingsError(_explain(cls, exc)) from None
 
 
-class ServiceSettings(Settings):
+class ServerSettings(Settings):
+    """A process that listens: where."""
+
+    host: str = Field(default="127.0.0.1", description="The address to listen on.")
+    port: Port
+
+
+SHUTDOWN_DELAY = Field(
+    default=1.0,
+    ge=0,
+    le=60,
+    validation_alias="ERESTAURANT_SHUTDOWN_DELAY_SECONDS",
+    description=(
+        "On SIGTERM, how long a service keeps serving while it reports not ready, so that"
+        " the gateway (or Kubernetes' endpoints) stop sending it requests before it stops"
+        " listening. 1 s covers the gateway's checks; on Kubernetes use about 5."
+    ),
+)
+
+
+class ServiceSettings(ServerSettings):
     """A service with a database and the broker."""
+
+    shutdown_delay_seconds: float = SHUTDOWN_DELAY
 
     database_url: str | None = Field(
         default=None,
@@ -100,6 +120,17 @@ class ServiceSettings(Settings):
         default="ERESTAURANT",
         validation_alias="ERESTAURANT_STREAM",
         description="The JetStream stream that carries every event.",
+    )
+    stream_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        validation_alias="ERESTAURANT_STREAM_REPLICAS",
+        description=(
+            "On how many NATS servers the stream is kept, when a service creates it: 3 on a"
+            " cluster of 3, so that losing one server loses no event. A stream that exists"
+            " keeps its own settings."
+        ),
     )
     data_dir: Path = Field(
         default=Path("data"),

@@ -1,0 +1,495 @@
+"""The deployment files say what the services need: each kustomize tree is rendered the way
+`kubectl apply -k` would render it, and the objects are checked against the code's own facts
+(its settings, its ports, its commands) rather than against a copy of the YAML.
+
+Offline and fast: `kubectl kustomize` only renders, it never talks to a cluster. Schema
+validation and the linters are in .ci/deploy-checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from erestaurant import cli
+from erestaurant.platform.settings import Settings
+from erestaurant.services import SETTINGS
+
+ROOT = Path(__file__).parents[1]
+K8S = ROOT / "deploy" / "k8s"
+TREES = ("base", "overlays/single-node", "overlays/production")
+OVERLAYS = TREES[1:]
+SERVICES = tuple(SETTINGS)
+IMAGE_USER = 10001
+# Being added to the settings; the manifests set it already (5 s in Kubernetes).
+SHUTDOWN_DELAY = "ERESTAURANT_SHUTDOWN_DELAY_SECONDS"
+# After the shutdown delay: up to 10 s draining requests and 10 s publishing the outbox.
+DRAIN_SECONDS = 10 + 10
+
+Obj = dict[str, Any]
+
+
+def _variable(cls: type[Settings], name: str) -> str:
+    # As erestaurant.settings_reference names them for docs/configuration.md.
+    alias = cls.model_fields[name].validation_alias
+    if isinstance(alias, str):
+        return alias
+    return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
+
+
+SETTING_NAMES = {_variable(cls, name) for cls in SETTINGS.values() for name in cls.model_fields}
+SETTING_NAMES.add(SHUTDOWN_DELAY)
+
+
+def _default_port(service: str) -> int:
+    port = SETTINGS[service].model_fields["port"].default
+    assert isinstance(port, int)
+    return port
+
+
+@functools.cache
+def render(tree: str) -> tuple[Obj, ...]:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.fail(
+            "kubectl is not installed: tests/test_deploy.py renders deploy/k8s with"
+            " `kubectl kustomize` (no cluster needed). Install kubectl to run it."
+        )
+    done = subprocess.run(
+        [kubectl, "kustomize", str(K8S / tree)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"kubectl kustomize {tree} failed:\n{done.stderr}"
+    objects = tuple(o for o in yaml.safe_load_all(done.stdout) if o)
+    assert objects, f"{tree} renders nothing"
+    return objects
+
+
+def of_kind(tree: str, kind: str) -> dict[str, Obj]:
+    return {o["metadata"]["name"]: o for o in render(tree) if o["kind"] == kind}
+
+
+def generated(tree: str, kind: str, name: str) -> Obj:
+    """The ConfigMap or Secret a generator made (its name carries a content hash)."""
+    found = [
+        o
+        for o in render(tree)
+        if o["kind"] == kind and re.fullmatch(rf"{name}(-[a-z0-9]+)?", o["metadata"]["name"])
+    ]
+    assert len(found) == 1, f"{tree}: expected one {kind} {name}, found {len(found)}"
+    return found[0]
+
+
+def config(tree: str) -> dict[str, str]:
+    data: dict[str, str] = generated(tree, "ConfigMap", "erestaurant-config")["data"]
+    return data
+
+
+def containers(deployment: Obj) -> list[Obj]:
+    pod = deployment["spec"]["template"]["spec"]
+    return [*pod.get("initContainers", []), *pod["containers"]]
+
+
+def main_container(deployment: Obj) -> Obj:
+    name = deployment["metadata"]["name"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["name"] == name
+    return container
+
+
+def uses_sqlite(tree: str, service: str) -> bool:
+    return service != "gateway" and not config(tree).get(f"{service.upper()}_DATABASE_URL")
+
+
+def hpas_by_target(tree: str) -> dict[str, Obj]:
+    hpas = of_kind(tree, "HorizontalPodAutoscaler").values()
+    return {h["spec"]["scaleTargetRef"]["name"]: h for h in hpas}
+
+
+# -- every Deployment -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_there_is_one_deployment_per_service_running_that_service(tree: str) -> None:
+    deployments = of_kind(tree, "Deployment")
+    assert set(deployments) == set(SERVICES)
+    for service, deployment in deployments.items():
+        container = main_container(deployment)
+        assert container["image"].split("/")[-1].split(":")[0].split("@")[0] == "erestaurant"
+        assert container["args"] == ["serve", service], f"{tree}: {service} runs another command"
+        assert not container.get("command"), "the image's ENTRYPOINT (erestaurant) must stay"
+        ports = container["ports"]
+        assert [p["containerPort"] for p in ports] == [_default_port(service)], (
+            f"{tree}: {service} listens on {_default_port(service)} ({service.upper()}_PORT)"
+        )
+
+
+@pytest.mark.parametrize("tree", OVERLAYS)
+def test_the_image_an_overlay_names_is_the_image_every_pod_runs(tree: str) -> None:
+    # CI deploys with `kustomize edit set image erestaurant=...` in the overlay: that only
+    # works while nothing below the overlay renames the image.
+    kustomization = yaml.safe_load((K8S / tree / "kustomization.yaml").read_text())
+    (entry,) = [i for i in kustomization["images"] if i["name"] == "erestaurant"]
+    expected = entry["newName"]
+    if "newTag" in entry:
+        expected += f":{entry['newTag']}"
+    if "digest" in entry:
+        expected += f"@{entry['digest']}"
+    for service, deployment in of_kind(tree, "Deployment").items():
+        for container in containers(deployment):
+            assert container["image"] == expected, f"{tree}: {service}/{container['name']}"
+
+
+def _probe_port(container: Obj, probe: Obj) -> int:
+    port = probe["httpGet"]["port"]
+    if isinstance(port, int):
+        return port
+    named = {p.get("name"): p["containerPort"] for p in container["ports"]}
+    assert port in named, f"probe port {port!r} is not a port of {container['name']}"
+    return named[port]
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_probes_ask_the_service_on_its_own_port(tree: str) -> None:
+    for service, deployment in of_kind(tree, "Deployment").items():
+        container = main_container(deployment)
+        port = _default_port(service)
+        expected = {
+            "readinessProbe": "/health/ready",
+            "livenessProbe": "/health/live",
+            "startupProbe": "/health/live",
+        }
+        for kind, path in expected.items():
+            probe = container.get(kind)
+            assert probe, f"{tree}: {service} has no {kind}"
+            assert probe["httpGet"]["path"] == path, f"{tree}: {service} {kind}"
+            assert _probe_port(container, probe) == port, f"{tree}: {service} {kind} port"
+        # A start gets far longer than a liveness check allows for a hung process.
+        startup = container["startupProbe"]
+        liveness = container["livenessProbe"]
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 60
+        assert liveness["periodSeconds"] * liveness["failureThreshold"] <= 60
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_every_container_has_requests_and_limits(tree: str) -> None:
+    for service, deployment in of_kind(tree, "Deployment").items():
+        for container in containers(deployment):
+            resources = container.get("resources", {})
+            for bound in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(resources.get(bound, {})), (
+                    f"{tree}: {service}/{container['name']} has no cpu and memory {bound}"
+                )
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_pods_run_as_the_images_non_root_user_on_a_read_only_root(tree: str) -> None:
+    for service, deployment in of_kind(tree, "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        pod_security = pod.get("securityContext", {})
+        assert pod_security.get("runAsNonRoot") is True
+        assert pod_security.get("runAsUser") == IMAGE_USER
+        assert pod_security.get("seccompProfile", {}).get("type") == "RuntimeDefault"
+        assert pod.get("automountServiceAccountToken") is False
+        tmp_volumes = {v["name"] for v in pod["volumes"] if "emptyDir" in v}
+        for container in containers(deployment):
+            where = f"{tree}: {service}/{container['name']}"
+            security = container.get("securityContext", {})
+            assert security.get("runAsNonRoot", pod_security.get("runAsNonRoot")) is True, where
+            assert security.get("runAsUser", IMAGE_USER) == IMAGE_USER, where
+            assert security.get("allowPrivilegeEscalation") is False, where
+            assert security.get("readOnlyRootFilesystem") is True, where
+            assert security.get("capabilities", {}).get("drop") == ["ALL"], where
+            seccomp = security.get("seccompProfile", pod_security.get("seccompProfile", {}))
+            assert seccomp.get("type") == "RuntimeDefault", where
+            mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+            assert mounts.get("/tmp") in tmp_volumes, f"{where}: no writable /tmp (emptyDir)"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_no_service_links_shadow_the_services_own_port_settings(tree: str) -> None:
+    # With service links, a Service named hall would set HALL_PORT=tcp://... in every pod.
+    for service, deployment in of_kind(tree, "Deployment").items():
+        assert deployment["spec"]["template"]["spec"].get("enableServiceLinks") is False, service
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_termination_grace_covers_the_shutdown_delay_and_the_drain(tree: str) -> None:
+    delay = float(config(tree).get(SHUTDOWN_DELAY, "0"))
+    assert delay > 0, f"{tree}: {SHUTDOWN_DELAY} is not set"
+    for service, deployment in of_kind(tree, "Deployment").items():
+        grace = deployment["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30)
+        assert grace >= 25, f"{tree}: {service}"
+        assert grace >= delay + DRAIN_SECONDS, f"{tree}: {service} is killed mid-shutdown"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_services_with_a_database_migrate_it_before_they_start(tree: str) -> None:
+    relational = {"hall", "kitchen", "payment", "workercenter", "notification"}
+    for service, deployment in of_kind(tree, "Deployment").items():
+        init = deployment["spec"]["template"]["spec"].get("initContainers", [])
+        if service not in relational:
+            assert not init, f"{tree}: {service} has nothing to migrate"
+            continue
+        assert [c["args"] for c in init] == [["migrate", service]], f"{tree}: {service}"
+        main = main_container(deployment)
+        assert init[0]["image"] == main["image"], "the migrations of the version that starts"
+        for key in ("envFrom", "env"):
+            assert init[0].get(key) == main.get(key), f"{tree}: {service}: same {key}"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_every_pod_reads_the_shared_config_and_secret(tree: str) -> None:
+    config_map = generated(tree, "ConfigMap", "erestaurant-config")["metadata"]["name"]
+    secret = generated(tree, "Secret", "erestaurant-secrets")["metadata"]["name"]
+    for service, deployment in of_kind(tree, "Deployment").items():
+        for container in containers(deployment):
+            sources = container.get("envFrom", [])
+            assert {"configMapRef": {"name": config_map}} in sources, service
+            assert {"secretRef": {"name": secret}} in sources, service
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_every_setting_the_manifests_give_is_one_the_services_read(tree: str) -> None:
+    given = set(config(tree))
+    given |= set(generated(tree, "Secret", "erestaurant-secrets").get("data", {}))
+    for deployment in of_kind(tree, "Deployment").values():
+        for container in containers(deployment):
+            given |= {e["name"] for e in container.get("env", [])}
+    unknown = sorted(given - SETTING_NAMES)
+    assert not unknown, f"{tree}: not settings of any service (docs/configuration.md): {unknown}"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_no_setting_of_the_image_is_overridden_back_to_loopback(tree: str) -> None:
+    for name, value in config(tree).items():
+        if name.endswith("_HOST"):
+            assert value == "0.0.0.0", f"{tree}: {name}={value} is unreachable from other pods"
+
+
+# Services that production's Helm charts create (docs/deploy.md), not the overlay.
+FROM_CHARTS = {"overlays/production": {"nats": {4222}}}
+
+
+def _services(tree: str) -> dict[str, set[int]]:
+    services = {
+        name: {p["port"] for p in service["spec"]["ports"]}
+        for name, service in of_kind(tree, "Service").items()
+    }
+    return {**FROM_CHARTS.get(tree, {}), **services}
+
+
+@pytest.mark.parametrize("tree", OVERLAYS)
+def test_the_urls_between_services_name_services_that_exist(tree: str) -> None:
+    services = _services(tree)
+    settings = config(tree)
+    urls = {k: v for k, v in settings.items() if k.endswith("_URL") and "DATABASE" not in k}
+    assert "ERESTAURANT_NATS_URL" in urls
+    for name, value in urls.items():
+        for url in value.split(","):
+            parts = urlsplit(url.strip())
+            assert parts.hostname in services, f"{tree}: {name} names no Service: {url}"
+            assert parts.port in services[parts.hostname], f"{tree}: {name}: wrong port {url}"
+
+
+def test_each_gateway_route_goes_to_its_service() -> None:
+    settings = config("base")
+    for service in SERVICES:
+        if service == "gateway":
+            continue
+        url = urlsplit(settings[f"GATEWAY_{service.upper()}_URL"])
+        assert (url.hostname, url.port) == (service, _default_port(service))
+    kitchen = urlsplit(settings["HALL_KITCHEN_URL"])
+    assert (kitchen.hostname, kitchen.port) == ("kitchen", _default_port("kitchen"))
+
+
+@pytest.mark.parametrize("tree", OVERLAYS)
+def test_a_service_on_a_database_server_never_uses_a_placeholder_password(tree: str) -> None:
+    for service, deployment in of_kind(tree, "Deployment").items():
+        if service == "gateway" or uses_sqlite(tree, service):
+            continue
+        variable = f"{service.upper()}_DATABASE_PASSWORD"
+        for container in containers(deployment):
+            env = {e["name"]: e for e in container.get("env", [])}
+            assert "secretKeyRef" in env.get(variable, {}).get("valueFrom", {}), (
+                f"{tree}: {service}/{container['name']} takes {variable} from the placeholders"
+            )
+
+
+# -- scaling and state ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_every_autoscaler_scales_a_deployment_on_cpu(tree: str) -> None:
+    deployments = of_kind(tree, "Deployment")
+    for name, hpa in of_kind(tree, "HorizontalPodAutoscaler").items():
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        target = hpa["spec"]["scaleTargetRef"]
+        assert (target["apiVersion"], target["kind"]) == ("apps/v1", "Deployment"), name
+        assert target["name"] in deployments, f"{tree}: HPA {name} scales nothing"
+        assert "replicas" not in deployments[target["name"]]["spec"], (
+            f"{tree}: {target['name']} has replicas and an HPA: every apply would reset it"
+        )
+        metrics = {m["resource"]["name"] for m in hpa["spec"]["metrics"] if m["type"] == "Resource"}
+        assert "cpu" in metrics, name
+        assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_the_load_taking_services_scale(tree: str) -> None:
+    hpas = hpas_by_target(tree)
+    for service in ("gateway", "hall", "kitchen", "workercenter"):
+        if not uses_sqlite(tree, service):
+            assert service in hpas, f"{tree}: {service} has no autoscaler"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_a_service_on_sqlite_keeps_its_file_on_a_volume_and_runs_alone(tree: str) -> None:
+    claims = of_kind(tree, "PersistentVolumeClaim")
+    hpas = hpas_by_target(tree)
+    data_dir = config(tree)["ERESTAURANT_DATA_DIR"]
+    sqlite = [s for s in SERVICES if uses_sqlite(tree, s)]
+    assert "notification" in sqlite, "notification keeps SQLite in every profile"
+    if tree == "overlays/single-node":
+        assert set(sqlite) == set(SERVICES) - {"gateway"}
+    for service in sqlite:
+        deployment = of_kind(tree, "Deployment")[service]
+        if tree == "base" and service != "notification":
+            continue  # the base leaves hall, kitchen, ... to the overlays
+        pod = deployment["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        for container in containers(deployment):
+            mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+            assert data_dir in mounts, f"{tree}: {service}/{container['name']}: {data_dir}"
+            claim = volumes[mounts[data_dir]].get("persistentVolumeClaim", {}).get("claimName")
+            assert claim in claims, f"{tree}: {service} keeps its SQLite file on no volume"
+        # SQLite on a ReadWriteOnce volume: one writer.
+        assert deployment["spec"].get("replicas", 1) == 1, f"{tree}: {service}"
+        assert deployment["spec"]["strategy"]["type"] == "Recreate", f"{tree}: {service}"
+        assert service not in hpas, f"{tree}: {service} on SQLite cannot scale"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_disruption_budgets_and_services_select_real_pods(tree: str) -> None:
+    labels = {
+        name: d["spec"]["template"]["metadata"]["labels"]
+        for name, d in of_kind(tree, "Deployment").items()
+    }
+    for workload in ("StatefulSet",):
+        for name, s in of_kind(tree, workload).items():
+            labels[name] = s["spec"]["template"]["metadata"]["labels"]
+
+    def selects(selector: dict[str, str]) -> bool:
+        return any(selector.items() <= pod.items() for pod in labels.values())
+
+    for name, service in of_kind(tree, "Service").items():
+        assert selects(service["spec"]["selector"]), f"{tree}: Service {name} selects nothing"
+    for name, pdb in of_kind(tree, "PodDisruptionBudget").items():
+        assert selects(pdb["spec"]["selector"]["matchLabels"]), f"{tree}: PDB {name}"
+
+
+def test_the_single_node_broker_is_jetstream_2_10_or_newer_on_a_volume() -> None:
+    (nats,) = of_kind("overlays/single-node", "StatefulSet").values()
+    (container,) = nats["spec"]["template"]["spec"]["containers"]
+    version = re.match(r"nats:(\d+)\.(\d+)", container["image"])
+    assert version, container["image"]
+    assert (int(version[1]), int(version[2])) >= (2, 10), container["image"]
+    assert [t["metadata"]["name"] for t in nats["spec"]["volumeClaimTemplates"]] == ["data"]
+    conf = (K8S / "overlays" / "single-node" / "nats.conf").read_text()
+    assert re.search(r"jetstream\s*\{[^}]*store_dir:\s*/data", conf)
+
+
+def test_the_gateway_is_reachable_from_outside() -> None:
+    for tree in TREES:
+        (ingress,) = of_kind(tree, "Ingress").values()
+        backends = [
+            path["backend"]["service"]
+            for rule in ingress["spec"]["rules"]
+            for path in rule["http"]["paths"]
+        ]
+        assert backends == [{"name": "gateway", "port": {"name": "http"}}]
+
+
+# -- the image ------------------------------------------------------------------------------
+
+
+def _dockerfile_final_stage() -> dict[str, list[str]]:
+    text = (ROOT / "Dockerfile").read_text()
+    logical = re.sub(r"\\\n", " ", text)
+    stage: dict[str, list[str]] = {}
+    for line in logical.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        instruction, _, rest = line.partition(" ")
+        instruction = instruction.upper()
+        if instruction == "FROM":
+            stage = {}
+        stage.setdefault(instruction, []).append(rest.strip())
+    return stage
+
+
+def _exec_form(value: str) -> list[str]:
+    parsed = json.loads(value)
+    assert isinstance(parsed, list), f"not the exec form: {value}"
+    return [str(v) for v in parsed]
+
+
+def test_the_image_runs_erestaurant_and_the_manifests_only_choose_the_command() -> None:
+    stage = _dockerfile_final_stage()
+    assert _exec_form(stage["ENTRYPOINT"][-1]) == ["erestaurant"]
+    cmd = _exec_form(stage["CMD"][-1])
+    assert cmd[0] == "serve"
+    assert cmd[1] in SERVICES
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["erestaurant"] == "erestaurant.cli:main"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_command_line_each_container_runs_is_one_the_cli_accepts(
+    service: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commands = [["serve", service]]
+    if service != "gateway":
+        commands.append(["migrate", service])
+    for args in commands:
+        # --help ends the parse of an accepted command line with exit 0 (nothing runs); a
+        # service the command does not know ends it with exit 2.
+        with pytest.raises(SystemExit) as exit_:
+            cli.main([*args, "--help"])
+        assert exit_.value.code == 0, f"erestaurant {shlex.join(args)} is refused"
+    capsys.readouterr()
+
+
+def test_the_image_listens_on_all_interfaces_as_a_non_root_user() -> None:
+    stage = _dockerfile_final_stage()
+    env: dict[str, str] = {}
+    for line in stage["ENV"]:
+        for token in shlex.split(line):
+            key, _, value = token.partition("=")
+            env[key] = value
+    for service in SERVICES:
+        assert env.get(f"{service.upper()}_HOST") == "0.0.0.0", service
+    assert env["ERESTAURANT_DATA_DIR"] == config("base")["ERESTAURANT_DATA_DIR"]
+    assert set(env) - {"PATH"} <= SETTING_NAMES | {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"}
+    exposed = {int(p) for line in stage["EXPOSE"] for p in line.split()}
+    assert exposed == {_default_port(s) for s in SERVICES}
+    user = stage["USER"][-1].split(":")[0]
+    assert user == str(IMAGE_USER), "a numeric user, the one the pods' runAsUser names"
