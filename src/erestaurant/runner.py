@@ -282,6 +282,8 @@ class Runner:
                         self._give_up_if_hopeless(child)
                         await self._restart(child)
                     await asyncio.sleep(0.1)
+                # Ready, so started: from now on a silence is a hang, not a slow start.
+                child.answered = True
 
     def _announce(self) -> None:
         lines = ["", f"e-restaurant is up. Data in {self.data_dir}", ""]

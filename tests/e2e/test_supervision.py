@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
 import httpx
 import pytest
 
+from erestaurant.faults.system import SERVICES, SystemFailed
 from tests.e2e.conftest import System, eventually, running_system
 
 pytestmark = pytest.mark.e2e
@@ -58,3 +60,26 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
             lambda: second.http.get("/payments/payments", params={"employeeCardNo": card}).json(),
             lambda ps: [p["status"] for p in ps] == ["DEDUCTED"],
         )
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie waiting for its new parent counts as exited)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def _kill_the_runner_and_see_its_children_go(root: Path) -> None:
+    with running_system(root) as system:
+        children = [system.local.pid(name) for name in (*SERVICES, "nats")]
+        os.kill(system.local.process.pid, signal.SIGKILL)
+        system.local.process.wait(10)
+        eventually(lambda: [pid for pid in children if not _gone(pid)], lambda alive: not alive, 30)
+
+
+def test_nothing_outlives_a_runner_killed_with_9(tmp_path: Path) -> None:
+    # Leaving the block, the system finds its runner dead by -9, and says so.
+    with pytest.raises(SystemFailed, match="exited with -9"):
+        _kill_the_runner_and_see_its_children_go(tmp_path)
