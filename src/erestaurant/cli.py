@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from erestaurant import deadletters, demo, migrate, profile, services
+from erestaurant.bench import command as bench_command
 from erestaurant.faults import command as faults_command
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.settings import CannotStart
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     deadletters.add_commands(commands)
     faults_command.add_command(commands)
     demo.add_command(commands)
+    bench_command.add_command(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -88,6 +90,8 @@ def _run(args: argparse.Namespace) -> int:
         service_logging.configure("rebuild-view", "WARNING")
         print(asyncio.run(rebuild(WorkercenterSettings.load())), flush=True)
         return 0
+    if args.command == "bench":
+        return bench_command.run(args)
     if args.command == "demo":
         return demo.run(args)
     if args.command == "faults":

@@ -206,7 +206,10 @@ class Runner:
     # -- the whole run -----------------------------------------------------------------------
 
     async def run(self) -> int:
-        service_logging.configure("runner", self.env.get("ERESTAURANT_LOG_LEVEL", "INFO"))
+        # The runner's own lines (what started, died, was killed) are few and always worth
+        # having, whatever the services' level; tools read them (faults, bench).
+        level = "DEBUG" if self.env.get("ERESTAURANT_LOG_LEVEL", "").upper() == "DEBUG" else "INFO"
+        service_logging.configure("runner", level)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._plan()
         busy = [c.name for c in self.children if not _port_free(c.port)]

@@ -1,0 +1,211 @@
+"""``erestaurant bench``: start the system, load it, measure the primitives, write a report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from erestaurant.bench import primitives, report, saga
+from erestaurant.bench.stats import Samples, percentile
+from erestaurant.faults.system import LocalSystem, running
+
+RATES = (10, 25, 50, 100, 200, 300, 400, 500, 700)
+# Every process logs at WARNING: a log line per order would be measured with the order.
+BENCH_ENV = {
+    "ERESTAURANT_LOG_LEVEL": "WARNING",
+    # The kitchen is played as fast as orders come; its surge protection is not measured.
+    "KITCHEN_MAX_OPEN_ORDERS": "1000000",
+    # Payment is frozen on purpose to build a backlog: the runner must not heal it.
+    "ERESTAURANT_LIVENESS_FAILURES": "1000000",
+}
+P99_TARGET_MS = 100.0
+LAG_WAIT_SECONDS = 10.0
+
+
+def add_command(commands: Any) -> None:
+    bench = commands.add_parser(
+        "bench", help="measure the saga and its primitives; write a report (JSON, Markdown, PNG)"
+    )
+    bench.add_argument("--out", type=Path, default=Path("bench-report"), help="report folder")
+    bench.add_argument(
+        "--seconds", type=float, default=15.0, help="how long each step of the load lasts"
+    )
+    bench.add_argument(
+        "--rates",
+        default=",".join(map(str, RATES)),
+        help="the order rates (per second) the search tries, in order",
+    )
+    bench.add_argument("--quick", action="store_true", help="short steps (3 s): a smoke run")
+
+
+class Progress:
+    """One line on stderr: which stage, how far along."""
+
+    def __init__(self, stages: int) -> None:
+        self.stages, self.done = stages, 0
+
+    def __call__(self, what: str) -> None:
+        self.done += 1
+        width = 30
+        filled = width * self.done // self.stages
+        bar = "#" * filled + "-" * (width - filled)
+        print(f"\r[{bar}] {self.done}/{self.stages} {what:<50}", end="", file=sys.stderr)
+
+    def finish(self) -> None:
+        """The search may stop early: the bar ends full all the same."""
+        self.done = self.stages - 1
+        self("done")
+        print(file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    seconds = 3.0 if args.quick else args.seconds
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    arguments = " --quick" if args.quick else f" --seconds {args.seconds:g} --rates {args.rates}"
+    with (
+        tempfile.TemporaryDirectory(prefix="erestaurant-bench-") as root,
+        running(Path(root), BENCH_ENV) as system,
+    ):
+        result, series = asyncio.run(_measure(system, rates, seconds))
+    result["arguments"] = arguments
+    for path in report.write(result, series, args.out):
+        print(path)
+    return 0
+
+
+async def _measure(
+    system: LocalSystem, rates: list[float], seconds: float
+) -> tuple[dict[str, Any], list[tuple[str, Samples]]]:
+    progress = Progress(len(rates) + 8)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        cafe = saga.Cafeteria(system, http)
+        progress("employees, a menu, hall warmed up")
+        await cafe.open()
+
+        progress("primitives: hello world")
+        hello = await primitives.hello_world(http, 32, seconds)
+        progress("primitives: JetStream, SQLite")
+        js = await primitives.jetstream(system.nats_url, 20_000 if seconds >= 10 else 5_000)
+        commits = await primitives.commits(system.data_dir, 3_000 if seconds >= 10 else 1_000)
+
+        # Before the saga's loads, so that neither side of the comparison meets their backlog.
+        progress("the gateway hop")
+        direct, through = await saga.gateway_hop(cafe, 32, seconds)
+
+        series: list[tuple[str, Samples]] = []
+        steps: list[dict[str, Any]] = []
+        async with cafe.watching_deductions(), cafe.cooking():
+            # Not measured: the first seconds open connections and fill caches everywhere.
+            progress("warming up")
+            _, warm = await saga.orders_at(cafe, rates[0], min(5.0, seconds))
+            await cafe.all_deducted(warm, LAG_WAIT_SECONDS)
+            for rate in rates:
+                progress(f"orders at {rate:.0f}/s")
+                samples, orders = await saga.orders_at(cafe, rate, seconds)
+                everything = await cafe.all_deducted(orders, LAG_WAIT_SECONDS)
+                lag = cafe.saga_lag(orders)
+                step = {
+                    "rate": rate,
+                    "orders": samples.summary(),
+                    "all_deducted": everything,
+                    "lag_p50_s": round(percentile(lag, 50), 3),
+                    "lag_p99_s": round(percentile(lag, 99), 3),
+                }
+                step["sustained"] = (
+                    samples.failed == 0
+                    and samples.rate() >= 0.95 * rate
+                    and samples.percentile_ms(99) < P99_TARGET_MS
+                    and everything
+                )
+                steps.append(step)
+                series.append((f"{rate:.0f}/s", samples))
+                if not step["sustained"]:
+                    break
+            sustained = max((s["rate"] for s in steps if s["sustained"]), default=0.0)
+            mixed_rate = min(100.0, sustained) or rates[0]
+
+            progress(f"orders at {mixed_rate:.0f}/s with reads")
+            alone, _ = await saga.orders_at(cafe, mixed_rate, seconds)
+            with_reads, reads = await saga.orders_with_reads(cafe, mixed_rate, 8, seconds)
+
+            progress("payment's catch-up")
+            catch_up = await saga.payment_catch_up(
+                cafe, backlog=int(max(200, mixed_rate * seconds)), rate=mixed_rate
+            )
+        progress.finish()
+
+    lag_at_300 = next((s for s in steps if s["rate"] == 300), None)
+    change = (
+        (with_reads.percentile_ms(99) / alone.percentile_ms(99) - 1) * 100
+        if alone.percentile_ms(99) > 0
+        else 0.0
+    )
+    kept = through.rate() / direct.rate() * 100 if direct.rate() > 0 else 0.0
+    result: dict[str, Any] = {
+        "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": report.machine(),
+        "step_seconds": seconds,
+        "primitives": {
+            "hello_world": {"callers": 32, **hello.summary()},
+            "jetstream": js,
+            "sqlite_commits_per_second": round(commits),
+        },
+        "search": steps,
+        "sustained_orders_per_second": sustained,
+        "mixed": {
+            "rate": mixed_rate,
+            "readers": 8,
+            "orders_alone": alone.summary(),
+            "orders_with_reads": with_reads.summary(),
+            "reads": reads.summary(),
+            "p99_change_percent": round(change, 1),
+        },
+        "gateway_hop": {
+            "callers": 32,
+            "direct": direct.summary(),
+            "through_gateway": through.summary(),
+            "kept_percent": round(kept, 1),
+        },
+        "payment_catch_up": catch_up,
+    }
+    result["targets"] = [
+        _target(
+            "orders/s sustained end to end, acceptance p99 < 100 ms",
+            ">= 500",
+            sustained,
+            sustained >= 500,
+        ),
+        _target(
+            "saga lag p99 at 300 orders/s",
+            "< 1 s",
+            f"{lag_at_300['lag_p99_s']} s" if lag_at_300 else "not reached",
+            bool(lag_at_300 and lag_at_300["sustained"] and lag_at_300["lag_p99_s"] < 1.0),
+        ),
+        _target(
+            "view reads/s through the gateway while orders flow",
+            ">= 2,000",
+            reads.summary()["per_second"],
+            reads.rate() >= 2000,
+        ),
+        _target("order p99 change under that read load", "< 10%", f"{change:+.0f}%", change < 10),
+        _target("gateway throughput kept, of direct", ">= 70%", f"{kept:.0f}%", kept >= 70),
+        _target(
+            "payment catch-up on a backlog",
+            ">= 2,000 events/s",
+            catch_up["events_per_second"],
+            catch_up["events_per_second"] >= 2000,
+        ),
+    ]
+    return result, series
+
+
+def _target(what: str, wanted: str, measured: object, met: bool) -> dict[str, Any]:
+    return {"what": what, "wanted": wanted, "measured": measured, "met": met}

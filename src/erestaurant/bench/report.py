@@ -1,0 +1,149 @@
+"""The bench's report: JSON for machines, Markdown for docs/performance.md, a PNG plot."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from erestaurant.bench.stats import Samples
+from erestaurant.runner import nats_server_binary
+
+
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    version = subprocess.run(
+        [str(nats_server_binary()), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "nats_server": version,
+    }
+
+
+def write(report: dict[str, Any], series: list[tuple[str, Samples]], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path, png_path = out / "bench.json", out / "bench.md", out / "bench.png"
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    md_path.write_text(markdown(report))
+    plot(series, png_path)
+    return [json_path, md_path, png_path]
+
+
+def _target_rows(report: dict[str, Any]) -> list[str]:
+    rows = []
+    for target in report["targets"]:
+        mark = "met" if target["met"] else "**missed**"
+        rows.append(f"| {target['what']} | {target['wanted']} | {target['measured']} | {mark} |")
+    return rows
+
+
+def markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    p = report["primitives"]
+    lines = [
+        f"Measured {report['when']} with `erestaurant bench{report['arguments']}`, on {m['cpus']}"
+        f" CPUs ({m['cpu']}), Python {m['python']}, {m['nats_server']}, {m['system']}.",
+        "",
+        "### Targets",
+        "",
+        "| target | wanted | measured | |",
+        "|---|---|---|---|",
+        *_target_rows(report),
+        "",
+        "### Primitives, in the same run",
+        "",
+        "| primitive | per second |",
+        "|---|---:|",
+        f"| hello-world endpoint, same server stack ({p['hello_world']['callers']} callers)"
+        f" | {p['hello_world']['per_second']:,.0f} |",
+        "| JetStream publish_async, file store, with Nats-Msg-Id"
+        f" | {p['jetstream']['publish_per_second']:,} |",
+        f"| JetStream pull consume, one ack each | {p['jetstream']['consume_per_second']:,} |",
+        "| SQLite commits, one row each, the services' engine"
+        f" | {p['sqlite_commits_per_second']:,.0f} |",
+        "",
+        "### The saga",
+        "",
+        "Open-loop order load through the gateway, the kitchen played by the bench, each step"
+        " held for the same time; a step is sustained when at least 95% of the wanted rate was"
+        " accepted, nothing failed, acceptance p99 stayed under 100 ms and every order was"
+        " deducted within 10 s of the step's end.",
+        "",
+        "| orders/s wanted | accepted/s | failed | p50 ms | p95 ms | p99 ms | saga lag p50 s"
+        " | saga lag p99 s | sustained |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for step in report["search"]:
+        o = step["orders"]
+        lines.append(
+            f"| {step['rate']} | {o['per_second']} | {o['failed']} | {o['p50_ms']} |"
+            f" {o['p95_ms']} | {o['p99_ms']} | {step['lag_p50_s']} | {step['lag_p99_s']} |"
+            f" {'yes' if step['sustained'] else 'no'} |"
+        )
+    mixed = report["mixed"]
+    hop = report["gateway_hop"]
+    catch = report["payment_catch_up"]
+    lines += [
+        "",
+        f"Orders and reads together, orders at {mixed['rate']}/s: order p99"
+        f" {mixed['orders_alone']['p99_ms']} ms alone and {mixed['orders_with_reads']['p99_ms']}"
+        f" ms with {mixed['readers']} readers ({mixed['p99_change_percent']:+.0f}%); reads"
+        f" {mixed['reads']['per_second']}/s, p99 {mixed['reads']['p99_ms']} ms.",
+        "",
+        f"The gateway hop, the same read of one order by {hop['callers']} callers: direct"
+        f" {hop['direct']['per_second']}/s (p99 {hop['direct']['p99_ms']} ms), through the"
+        f" gateway {hop['through_gateway']['per_second']}/s (p99"
+        f" {hop['through_gateway']['p99_ms']} ms): {hop['kept_percent']:.0f}% kept.",
+        "",
+        f"Payment's catch-up: {catch['orders']} orders placed and cooked while payment was"
+        f" frozen; after the thaw it deducted {catch['deducted']} in {catch['seconds']} s:"
+        f" {catch['events_per_second']} events/s (two events an order).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot(series: list[tuple[str, Samples]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
+    offset = 0.0
+    for label, samples in series:
+        seconds = max(1, int(samples.seconds + 0.999))
+        counts = [0] * seconds
+        latencies: list[list[float]] = [[] for _ in range(seconds)]
+        for started, latency, ok in zip(samples.started, samples.latency, samples.ok, strict=True):
+            second = min(int(started), seconds - 1)
+            if ok:
+                counts[second] += 1
+                latencies[second].append(latency * 1000)
+        xs = [offset + s for s in range(seconds)]
+        top.plot(xs, counts, label=label)
+        p99 = [sorted(v)[max(0, int(len(v) * 0.99) - 1)] if v else 0.0 for v in latencies]
+        bottom.plot(xs, p99, label=label)
+        offset += seconds + 1
+    top.set_ylabel("accepted per second")
+    bottom.set_ylabel("acceptance p99 (ms)")
+    bottom.set_xlabel("seconds (steps of the load, one after another)")
+    bottom.set_yscale("log")
+    top.legend(fontsize="small", ncol=4)
+    top.set_title("e-restaurant: orders through the gateway")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

@@ -1,0 +1,218 @@
+"""The saga under load, through the gateway: employees order, the kitchen cooks (played by
+the bench), payment deducts, employees read their pages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+import nats
+import orjson
+from nats.aio.msg import Msg
+
+from erestaurant.bench.client import closed_loop, open_loop
+from erestaurant.bench.stats import Samples
+from erestaurant.faults.system import LocalSystem
+
+EMPLOYEES = 50
+COOK_BATCH = 200
+
+
+@dataclass
+class Cafeteria:
+    """What the loads need to know of the running system, and what they saw happen."""
+
+    system: LocalSystem
+    http: aiohttp.ClientSession
+    cards: list[str] = field(default_factory=list)
+    menu_id: int = 0
+    accepted: dict[str, float] = field(default_factory=dict)
+    deducted: dict[str, float] = field(default_factory=dict)
+    _turn: int = 0
+
+    @property
+    def gateway(self) -> str:
+        return self.system.gateway
+
+    async def open(self) -> None:
+        """Employees and a menu large enough for the whole run; the hall knows the cards."""
+        for n in range(EMPLOYEES):
+            card = f"B{uuid.uuid4().hex[:9]}"
+            body = {"employeeCardNo": card, "name": f"Bench {n}"}
+            async with self.http.post(f"{self.gateway}/payments/employees", json=body) as r:
+                if r.status != 201:
+                    raise RuntimeError(f"could not register {card}: {r.status}")
+            self.cards.append(card)
+        menu = {"name": "Bibimbap", "price": 6500, "dailyPortions": 100_000}
+        async with self.http.post(f"{self.gateway}/kitchens/menus", json=menu) as r:
+            self.menu_id = (await r.json())["menuId"]
+        # The cards travel to hall by event: a first order of each card waits for it.
+        for card in self.cards:
+            for _ in range(600):
+                if await self._first_order(card):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError(f"hall never heard of card {card}")
+
+    async def _first_order(self, card: str) -> bool:
+        body = {"employeeCardNo": card, "menuId": self.menu_id}
+        async with self.http.post(f"{self.gateway}/halls/orders", json=body) as r:
+            answer = await r.json()
+            if r.status == 201:
+                self.accepted[answer["orderId"]] = time.perf_counter()
+                return True
+            if answer.get("error") != "UNKNOWN_CARD":
+                raise RuntimeError(f"could not order: {r.status} {answer}")
+            return False
+
+    async def order(self) -> bool:
+        """One kiosk order through the gateway."""
+        self._turn += 1
+        body = {
+            "employeeCardNo": self.cards[self._turn % len(self.cards)],
+            "menuId": self.menu_id,
+        }
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        async with self.http.post(f"{self.gateway}/halls/orders", json=body, headers=headers) as r:
+            answer = await r.read()
+            if r.status != 201:
+                return False
+        self.accepted[orjson.loads(answer)["orderId"]] = time.perf_counter()
+        return True
+
+    async def read_page(self) -> bool:
+        """One employee's my-page view through the gateway."""
+        self._turn += 1
+        params = {"employeeCardNo": self.cards[self._turn % len(self.cards)], "limit": "20"}
+        async with self.http.get(f"{self.gateway}/workercenters/mypages", params=params) as r:
+            await r.read()
+            return r.status == 200
+
+    # -- the kitchen, played ----------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def cooking(self) -> AsyncIterator[None]:
+        """Cooks who take every new ticket, start it and finish it, until told to stop."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._cook(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+    async def _cook(self, stop: asyncio.Event) -> None:
+        kitchen = self.system.url("kitchen")
+        while not stop.is_set():
+            params = {"status": "RECEIVED", "limit": str(COOK_BATCH)}
+            async with self.http.get(f"{kitchen}/kitchens/cooks", params=params) as r:
+                tickets = await r.json() if r.status == 200 else []
+            if not tickets:
+                await asyncio.sleep(0.05)
+                continue
+            await asyncio.gather(*(self._cook_one(kitchen, t["cookId"]) for t in tickets))
+
+    async def _cook_one(self, kitchen: str, cook_id: int) -> None:
+        for status in ("COOKING", "COOKED"):
+            async with self.http.patch(
+                f"{kitchen}/kitchens/cooks/{cook_id}", json={"status": status}
+            ) as r:
+                await r.read()
+
+    # -- deductions, as they happen ----------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def watching_deductions(self) -> AsyncIterator[None]:
+        """Note when each PaymentDeducted goes by on the broker."""
+        nc = await nats.connect(self.system.nats_url)
+
+        async def seen(message: Msg) -> None:
+            order_id = orjson.loads(message.data)["payload"]["orderId"]
+            self.deducted.setdefault(order_id, time.perf_counter())
+
+        await nc.subscribe("erestaurant.payment.PaymentDeducted", cb=seen)
+        try:
+            yield
+        finally:
+            await nc.drain()
+
+    def saga_lag(self, orders: list[str]) -> list[float]:
+        return [self.deducted[o] - self.accepted[o] for o in orders if o in self.deducted]
+
+    async def all_deducted(self, orders: list[str], seconds: float) -> bool:
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            if all(o in self.deducted for o in orders):
+                return True
+            await asyncio.sleep(0.1)
+        return False
+
+
+async def orders_at(cafe: Cafeteria, rate: float, seconds: float) -> tuple[Samples, list[str]]:
+    """An open-loop load of orders; the samples and the orders it placed."""
+    before = set(cafe.accepted)
+    samples = await open_loop(cafe.order, rate, seconds)
+    return samples, [o for o in cafe.accepted if o not in before]
+
+
+async def orders_with_reads(
+    cafe: Cafeteria, rate: float, readers: int, seconds: float
+) -> tuple[Samples, Samples]:
+    orders, reads = await asyncio.gather(
+        open_loop(cafe.order, rate, seconds), closed_loop(cafe.read_page, readers, seconds)
+    )
+    return orders, reads
+
+
+async def gateway_hop(cafe: Cafeteria, callers: int, seconds: float) -> tuple[Samples, Samples]:
+    """The same read, straight to hall and through the gateway."""
+    order_id = next(iter(cafe.accepted))
+
+    def reader(base: str) -> Callable[[], Awaitable[bool]]:
+        async def read() -> bool:
+            async with cafe.http.get(f"{base}/halls/orders/{order_id}") as r:
+                await r.read()
+                return r.status == 200
+
+        return read
+
+    direct = await closed_loop(reader(cafe.system.url("hall")), callers, seconds)
+    through = await closed_loop(reader(cafe.gateway), callers, seconds)
+    return direct, through
+
+
+async def payment_catch_up(cafe: Cafeteria, backlog: int, rate: float) -> dict[str, float]:
+    """Freeze payment, let ``backlog`` orders be placed and cooked, thaw it, and time how
+    fast it works the backlog off (two events per order: placed and cooked)."""
+    cafe.system.signal("payment", signal.SIGSTOP)
+    try:
+        _, orders = await orders_at(cafe, rate, backlog / rate)
+        # Wait until every order is cooked, so the whole backlog is on the stream.
+        kitchen = cafe.system.url("kitchen")
+        while True:
+            async with cafe.http.get(
+                f"{kitchen}/kitchens/cooks", params={"status": "RECEIVED", "limit": "1"}
+            ) as r:
+                if not await r.json():
+                    break
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)
+    finally:
+        cafe.system.signal("payment", signal.SIGCONT)
+    thawed = time.perf_counter()
+    await cafe.all_deducted(orders, 300)
+    done = [cafe.deducted[o] for o in orders if o in cafe.deducted]
+    seconds = (max(done) - thawed) if done else 0.0
+    return {
+        "orders": len(orders),
+        "deducted": len(done),
+        "seconds": round(seconds, 2),
+        "events_per_second": round(2 * len(done) / seconds, 1) if seconds > 0 else 0.0,
+    }

@@ -1,0 +1,67 @@
+"""The bench's load shapes and its arithmetic."""
+
+from __future__ import annotations
+
+import asyncio
+
+from erestaurant.bench.client import closed_loop, open_loop
+from erestaurant.bench.stats import Samples, percentile
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([], 99) == 0.0
+
+
+def test_failures_count_but_do_not_make_latency() -> None:
+    samples = Samples(seconds=2.0)
+    samples.add(0.0, 0.010, True)
+    samples.add(0.1, 5.000, False)
+    samples.add(0.2, 0.030, True)
+    summary = samples.summary()
+    assert (summary["requests"], summary["failed"], summary["per_second"]) == (3, 1, 1.0)
+    assert summary["p99_ms"] == 30.0
+
+
+class InFlight:
+    """A request that takes a while, counting how many are under way at once."""
+
+    def __init__(self, seconds: float, ok: bool = True) -> None:
+        self.seconds, self.ok = seconds, ok
+        self.now = self.most = self.calls = 0
+
+    async def __call__(self) -> bool:
+        self.calls += 1
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            await asyncio.sleep(self.seconds)
+            return self.ok
+        finally:
+            self.now -= 1
+
+
+async def test_an_open_loop_does_not_wait_for_slow_answers() -> None:
+    slow = InFlight(0.2)
+    samples = await open_loop(slow, rate=50, seconds=0.4)
+    assert slow.calls == len(samples.ok) == 20
+    # Each request took longer than the gap between two: they were under way together.
+    assert slow.most > 1
+
+
+async def test_a_closed_loop_keeps_its_callers_and_no_more() -> None:
+    request = InFlight(0.01)
+    samples = await closed_loop(request, callers=3, seconds=0.1)
+    assert request.most == 3
+    assert samples.succeeded == request.calls
+
+
+async def test_a_request_that_raises_is_a_failure() -> None:
+    async def broken() -> bool:
+        raise ConnectionError("refused")
+
+    samples = await closed_loop(broken, callers=1, seconds=0.01)
+    assert samples.failed == len(samples.ok) > 0
