@@ -15,6 +15,7 @@ import aiohttp
 from erestaurant.bench import primitives, report, saga
 from erestaurant.bench.stats import Samples, percentile
 from erestaurant.faults.system import LocalSystem, running
+from erestaurant.platform.settings import CannotStart
 
 RATES = (10, 25, 50, 100, 200, 300, 400, 500, 700)
 # Every process logs at WARNING: a log line per order would be measured with the order.
@@ -43,6 +44,14 @@ def add_command(commands: Any) -> None:
         help="the order rates (per second) the search tries, in order",
     )
     bench.add_argument("--quick", action="store_true", help="short steps (3 s): a smoke run")
+    bench.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the system under test, e.g. ERESTAURANT_NATS_SYNC_INTERVAL=2m"
+        " (to measure what a setting is worth); may be repeated",
+    )
 
 
 class Progress:
@@ -69,9 +78,16 @@ def run(args: argparse.Namespace) -> int:
     seconds = 3.0 if args.quick else args.seconds
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     arguments = " --quick" if args.quick else f" --seconds {args.seconds:g} --rates {args.rates}"
+    env = dict(BENCH_ENV)
+    for setting in args.set:
+        name, sep, value = setting.partition("=")
+        if not sep or not name:
+            raise CannotStart(f"--set {setting!r}: expected NAME=VALUE")
+        env[name] = value
+        arguments += f" --set {setting}"
     with (
         tempfile.TemporaryDirectory(prefix="erestaurant-bench-") as root,
-        running(Path(root), BENCH_ENV) as system,
+        running(Path(root), env) as system,
     ):
         result, series = asyncio.run(_measure(system, rates, seconds))
     result["arguments"] = arguments
@@ -137,8 +153,9 @@ async def _measure(
             with_reads, reads = await saga.orders_with_reads(cafe, mixed_rate, 8, seconds)
 
             progress("payment's catch-up")
+            # Acceptance does not wait on payment, so the backlog may be placed briskly.
             catch_up = await saga.payment_catch_up(
-                cafe, backlog=int(max(200, mixed_rate * seconds)), rate=mixed_rate
+                cafe, backlog=int(max(200, mixed_rate * seconds)), rate=max(20.0, mixed_rate)
             )
         progress.finish()
 

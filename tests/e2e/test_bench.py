@@ -1,0 +1,50 @@
+"""`erestaurant bench` runs from a checkout and writes its report with real figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_quick_bench_writes_a_report_of_what_it_measured(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "erestaurant",
+            "bench",
+            "--quick",
+            "--rates",
+            "5",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads((out / "bench.json").read_text())
+    assert (out / "bench.png").read_bytes().startswith(b"\x89PNG")
+    assert "### Targets" in (out / "bench.md").read_text()
+
+    primitives = report["primitives"]
+    assert primitives["hello_world"]["per_second"] > 0
+    assert primitives["jetstream"]["publish_per_second"] > 0
+    assert primitives["jetstream"]["consume_per_second"] > 0
+    assert primitives["sqlite_commits_per_second"] > 0
+    [step] = report["search"]
+    assert step["rate"] == 5
+    assert step["orders"]["requests"] == 15  # 5 a second for 3 s, on schedule
+    assert step["all_deducted"]
+    catch_up = report["payment_catch_up"]
+    assert catch_up["deducted"] == catch_up["orders"] > 0
+    assert catch_up["seconds"] > 0
+    assert len(report["targets"]) == 6
