@@ -14,7 +14,8 @@ from erestaurant import services
 from erestaurant.platform import db, migrations
 from erestaurant.platform.settings import CannotStart, ServiceSettings
 
-RELATIONAL = ("kitchen", "hall", "payment", "workercenter", "notification")
+# Every service but the gateway keeps state of its own.
+RELATIONAL = tuple(name for name in services.SETTINGS if name != "gateway")
 
 
 def add_commands(commands: Any) -> None:

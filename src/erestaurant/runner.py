@@ -197,7 +197,7 @@ class Runner:
         ports = {name: [_port(name, env)] for name in services.SETTINGS}
         for name in ports:
             if name != "gateway":
-                ports[name] += _free_ports(settings.replicas - 1)
+                ports[name] += free_ports(settings.replicas - 1)
         for name in ("hall", "kitchen", "payment", "workercenter", "notification"):
             env.setdefault(f"GATEWAY_{name.upper()}_URL", _urls(ports[name]))
         env.setdefault("HALL_KITCHEN_URL", _urls(ports["kitchen"]))
@@ -396,7 +396,8 @@ def _urls(ports: list[int]) -> str:
     return ",".join(f"http://127.0.0.1:{port}" for port in ports)
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
+    """Ports nothing listens on now (the kernel's choice), for processes about to start."""
     sockets = [socket.socket() for _ in range(count)]
     try:
         for s in sockets:

@@ -197,10 +197,16 @@ async def payment_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def payment_db(database_url: str) -> AsyncIterator[Reader]:
-    """Reads payment's database on connections of its own, as a checker outside would."""
+async def database(database_url: str) -> AsyncIterator[Reader]:
+    """Reads the test's database on connections of its own, as a checker outside would."""
     reader = Reader(database_url)
     try:
         yield reader
     finally:
         await reader.close()
+
+
+@pytest.fixture
+def payment_db(database: Reader) -> Reader:
+    """Payment's database, read from outside."""
+    return database

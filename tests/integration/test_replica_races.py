@@ -92,16 +92,6 @@ async def engines(database_url: str) -> AsyncIterator[tuple[AsyncEngine, AsyncEn
             await second.dispose()
 
 
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Reader]:
-    """The database as a checker outside both replicas reads it."""
-    reader = Reader(database_url)
-    try:
-        yield reader
-    finally:
-        await reader.close()
-
-
 def replica(service: str, handlers: Handlers, uow: Callable[[], Transaction]) -> EventConsumer:
     # Only apply() is used: the inbox row and the handler's change in one transaction, as for
     # a message off the stream. The broker is never connected.

@@ -17,8 +17,8 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
 from erestaurant.bench.client import closed_loop
 from erestaurant.bench.stats import Samples
-from erestaurant.faults.system import free_ports
 from erestaurant.platform import db
+from erestaurant.runner import free_ports
 
 # About the size of one event's envelope on the wire.
 EVENT_BYTES = 420

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from erestaurant.bench.stats import Samples
+from erestaurant.bench.stats import Samples, percentile
 from erestaurant.runner import nats_server_binary
 
 
@@ -135,7 +135,7 @@ def plot(series: list[tuple[str, Samples]], path: Path) -> None:
                 latencies[second].append(latency * 1000)
         xs = [offset + s for s in range(seconds)]
         top.plot(xs, counts, label=label)
-        p99 = [sorted(v)[max(0, int(len(v) * 0.99) - 1)] if v else 0.0 for v in latencies]
+        p99 = [percentile(v, 99) for v in latencies]
         bottom.plot(xs, p99, label=label)
         offset += seconds + 1
     top.set_ylabel("accepted per second")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from erestaurant.platform.settings import SHUTDOWN_DELAY, Port, ServerSettings
+from erestaurant.platform.settings import SHUTDOWN_DELAY, Port, ServerSettings, replica_urls
 
 
 class GatewaySettings(ServerSettings):
@@ -44,7 +44,7 @@ class GatewaySettings(ServerSettings):
     def routes(self) -> dict[str, list[str]]:
         """First path segment -> the service's replicas' base URLs (/halls/** and so on)."""
         return {
-            prefix: _replicas(urls)
+            prefix: replica_urls(urls)
             for prefix, urls in {
                 "halls": self.hall_url,
                 "kitchens": self.kitchen_url,
@@ -53,7 +53,3 @@ class GatewaySettings(ServerSettings):
                 "notifications": self.notification_url,
             }.items()
         }
-
-
-def _replicas(urls: str) -> list[str]:
-    return [url.strip().rstrip("/") for url in urls.split(",") if url.strip()]

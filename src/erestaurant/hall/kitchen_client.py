@@ -25,6 +25,7 @@ from purgatory import AsyncCircuitBreakerFactory, ContextChanged
 from purgatory.domain.model import OpenedState
 
 from erestaurant.platform import correlation
+from erestaurant.platform.settings import replica_urls
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class KitchenClient:
         circuit: KitchenCircuit,
     ) -> None:
         # Several kitchen replicas: calls take turns, and a retry goes to the next one.
-        self._replicas = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
+        self._replicas = replica_urls(base_url)
         self._turn = itertools.count()
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._retries = retries

@@ -43,7 +43,7 @@ class EventConsumer:
         self._broker = broker
         self._durable = durable
         self._handlers = {cls.event_type(): handler for cls, handler in handlers.items()}
-        self._subjects = sorted(cls.subject(SUBJECT_PREFIX) for cls in handlers)
+        self.subjects = sorted(cls.subject(SUBJECT_PREFIX) for cls in handlers)
         self._uow_factory = uow_factory
         self._stopping = asyncio.Event()
 
@@ -52,14 +52,14 @@ class EventConsumer:
         self._stopping.set()
 
     async def run(self) -> None:
-        if not self._subjects:
+        if not self.subjects:
             return
         js = self._broker.js
         await js.add_consumer(
             self._broker.stream,
             ConsumerConfig(
                 durable_name=self._durable,
-                filter_subjects=self._subjects,
+                filter_subjects=self.subjects,
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
                 ack_wait=self._ack_wait,
@@ -67,7 +67,7 @@ class EventConsumer:
             ),
         )
         sub = await js.pull_subscribe_bind(durable=self._durable, stream=self._broker.stream)
-        log.info("consuming %s as %s", ", ".join(self._subjects), self._durable)
+        log.info("consuming %s as %s", ", ".join(self.subjects), self._durable)
         while not self._stopping.is_set():
             try:
                 messages = await sub.fetch(FETCH_BATCH, timeout=1.0)

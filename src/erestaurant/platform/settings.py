@@ -235,6 +235,11 @@ def _explain(cls: type[Settings], exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def replica_urls(value: str) -> list[str]:
+    """A setting that names one or several replicas, comma-separated, as base URLs."""
+    return [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
+
+
 def _without_password(value: object) -> object:
     """A URL as a log may show it; anything else as it is."""
     if isinstance(value, str) and "@" in value:

@@ -20,7 +20,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import delete
 
 from erestaurant.contracts import CATALOG, Envelope, IntegrationEvent, UnknownEventError, decode
-from erestaurant.platform.broker import SUBJECT_PREFIX, Broker
+from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer
 from erestaurant.platform.redis_store import ConcurrentChange, RedisStore
 from erestaurant.platform.store import SqlStore, Store
@@ -86,12 +86,11 @@ async def _replay(
     broker: Broker, replay: EventConsumer, progress: Callable[[int, int], None] | None
 ) -> tuple[int, int, int]:
     js = broker.js
-    subjects = sorted(cls.subject(SUBJECT_PREFIX) for cls in HANDLERS)
     # An ephemeral consumer: the server forgets it soon after this command ends.
     info = await js.add_consumer(
         broker.stream,
         ConsumerConfig(
-            filter_subjects=subjects,
+            filter_subjects=replay.subjects,
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.NONE,
             inactive_threshold=60.0,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erestaurant.contracts import Envelope
-from erestaurant.platform.uow import UnitOfWork
+from erestaurant.platform.uow import Transaction, UnitOfWork
 from erestaurant.workercenter import adapters
 from erestaurant.workercenter.domain import MyPageRow
 
@@ -21,22 +19,9 @@ class MyPages(Protocol):
     async def save(self, row: MyPageRow, *, new: bool) -> None: ...
 
 
-class WorkercenterUnitOfWork(Protocol):
+class WorkercenterUnitOfWork(Transaction, Protocol):
     @property
     def mypages(self) -> MyPages: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def mark_handled(self, envelope: Envelope) -> bool: ...
-
-    async def commit(self) -> None: ...
 
 
 class SqlWorkercenterUnitOfWork(UnitOfWork):
