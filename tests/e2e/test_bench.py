@@ -44,6 +44,21 @@ def test_a_quick_bench_writes_a_report_of_what_it_measured(tmp_path: Path) -> No
     assert step["rate"] == 5
     assert step["orders"]["requests"] == 15  # 5 a second for 3 s, on schedule
     assert step["all_deducted"]
+    # Every process of the system, and the bench, used some CPU for those orders.
+    by_process = step["cpu"]["by_process_ms_per_order"]
+    assert set(by_process) == {
+        "nats",
+        "gateway",
+        "hall",
+        "kitchen",
+        "payment",
+        "workercenter",
+        "notification",
+        "bench",
+    }
+    assert all(ms > 0 for ms in by_process.values())
+    assert step["cpu"]["ms_per_order"] == pytest.approx(sum(by_process.values()), abs=0.1)
+    assert "CPU per order" in (out / "bench.md").read_text()
     catch_up = report["payment_catch_up"]
     assert catch_up["deducted"] == catch_up["orders"] > 0
     assert catch_up["seconds"] > 0

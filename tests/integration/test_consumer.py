@@ -43,6 +43,8 @@ pytestmark = pytest.mark.integration
 
 DURABLE = "payment"
 DEDUCTED_SUBJECT = "erestaurant.payment.PaymentDeducted"
+# Each event in a transaction of its own, and the events of a fetch together.
+TOGETHER = pytest.mark.parametrize("together", [1, 50], ids=["alone", "together"])
 
 
 async def payment_events_on_stream(broker: Broker) -> list[tuple[str, dict[str, Any]]]:
@@ -53,8 +55,9 @@ async def payment_events_on_stream(broker: Broker) -> list[tuple[str, dict[str, 
     ]
 
 
+@TOGETHER
 async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
-    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader, together: int
 ) -> None:
     # O-1: Cooked arrives before OrderPlaced. O-2: in order. O-3: cancelled, then a Cooked
     # that must not charge. Every envelope is published a second time under another
@@ -80,7 +83,11 @@ async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
 
     relay = payment_relay(payment_engine, broker)
     consumer = EventConsumer(
-        broker, DURABLE, handlers(TIMEZONE), payment_uow_factory(payment_engine, relay)
+        broker,
+        DURABLE,
+        handlers(TIMEZONE),
+        payment_uow_factory(payment_engine, relay),
+        together=together,
     )
     async with running(relay.run), consuming(consumer):
         await wait_drained(broker, DURABLE, last_seq)
@@ -113,8 +120,9 @@ async def test_duplicated_and_reordered_events_deduct_each_order_exactly_once(
     ]
 
 
+@TOGETHER
 async def test_poison_is_set_aside_as_dead_letters_and_does_not_block_the_rest(
-    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader, together: int
 ) -> None:
     await broker.js.publish("erestaurant.hall.OrderPlaced", b"{not json")
     wrong_version = envelope(order_placed("O-7"))
@@ -123,7 +131,12 @@ async def test_poison_is_set_aside_as_dead_letters_and_does_not_block_the_rest(
     await publish(broker, envelope(cooked("O-8")))
 
     consumer = EventConsumer(
-        broker, DURABLE, handlers(TIMEZONE), payment_uow_factory(payment_engine), max_deliveries=3
+        broker,
+        DURABLE,
+        handlers(TIMEZONE),
+        payment_uow_factory(payment_engine),
+        max_deliveries=3,
+        together=together,
     )
     async with consuming(consumer):
         # The good events go through while the poison is still being retried.
@@ -188,8 +201,9 @@ async def dead_letters(broker: Broker, how_many: int) -> list[deadletter.DeadLet
     return letters
 
 
+@TOGETHER
 async def test_a_failing_handler_is_redelivered_and_its_effect_applied_once(
-    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader, together: int
 ) -> None:
     real = handlers(TIMEZONE)
     attempts = 0
@@ -206,10 +220,7 @@ async def test_a_failing_handler_is_redelivered_and_its_effect_applied_once(
     last_seq = (await publish(broker, envelope(cooked("O-9")))).seq
 
     consumer = EventConsumer(
-        broker,
-        DURABLE,
-        subscribed,
-        payment_uow_factory(payment_engine),
+        broker, DURABLE, subscribed, payment_uow_factory(payment_engine), together=together
     )
     async with consuming(consumer):
         await wait_drained(broker, DURABLE, last_seq)
@@ -263,3 +274,34 @@ async def test_a_message_is_acked_only_after_its_transaction_commits(
     assert ack_pending_at_commit == [1]  # committed while the message was still unacked
     assert await payment_db.count("inbox") == 1
     assert await payment_db.rows("SELECT order_id, status FROM payments") == [("O-5", "PENDING")]
+
+
+async def test_the_events_of_a_fetch_share_one_transaction(
+    broker: Broker, payment_engine: AsyncEngine, payment_db: Reader
+) -> None:
+    commits = 0
+
+    class CountedUnitOfWork(PaymentUnitOfWork):
+        async def commit(self) -> None:
+            nonlocal commits
+            await super().commit()
+            commits += 1
+
+    last_seq = 0
+    for n in range(10):
+        await publish(broker, envelope(order_placed(f"O-{n}", card=f"E{n}", amount=5000)))
+        last_seq = (await publish(broker, envelope(cooked(f"O-{n}")))).seq
+    consumer = EventConsumer(
+        broker,
+        DURABLE,
+        handlers(TIMEZONE),
+        lambda: CountedUnitOfWork(payment_engine, adapters.outbox, adapters.inbox),
+        together=50,
+    )
+    async with consuming(consumer):
+        await wait_drained(broker, DURABLE, last_seq)
+
+    assert await payment_db.count("payments", "status = 'DEDUCTED'") == 10
+    assert await payment_db.count("inbox") == 20
+    # Twenty events already waiting come in one fetch or a few, not twenty transactions.
+    assert 1 <= commits <= 3

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 
+from erestaurant.bench import cpu
 from erestaurant.bench.client import closed_loop, open_loop
 from erestaurant.bench.stats import Samples, percentile
 
@@ -65,3 +68,23 @@ async def test_a_request_that_raises_is_a_failure() -> None:
 
     samples = await closed_loop(broken, callers=1, seconds=0.01)
     assert samples.failed == len(samples.ok) > 0
+
+
+def test_cpu_per_order_divides_each_process_s_time_by_the_orders() -> None:
+    before = {"hall": 1.0, "kitchen": 2.0}
+    after = {"hall": 1.5, "kitchen": 3.0}
+    used = cpu.per_order(before, after, orders=100, wall_seconds=2.0)
+    assert used == {
+        "cores": 0.75,
+        "ms_per_order": 15.0,
+        "by_process_ms_per_order": {"kitchen": 10.0, "hall": 5.0},
+    }
+    assert cpu.per_order(before, after, orders=0, wall_seconds=0.0)["ms_per_order"] == 0.0
+
+
+def test_cpu_seconds_of_a_process_grow_as_it_works() -> None:
+    first = cpu.cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:
+        pass
+    assert cpu.cpu_seconds(os.getpid()) >= first + 0.1

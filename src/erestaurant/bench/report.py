@@ -93,6 +93,7 @@ def markdown(report: dict[str, Any]) -> str:
             f" {o['p95_ms']} | {o['p99_ms']} | {step['lag_p50_s']} | {step['lag_p99_s']} |"
             f" {'yes' if step['sustained'] else 'no'} |"
         )
+    lines += _cpu_rows(report["search"])
     mixed = report["mixed"]
     hop = report["gateway_hop"]
     catch = report["payment_catch_up"]
@@ -114,6 +115,31 @@ def markdown(report: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _cpu_rows(steps: list[dict[str, Any]]) -> list[str]:
+    """Where the CPU went at each step: milliseconds of CPU per order, by process."""
+    if not steps:
+        return []
+    names = list(steps[0]["cpu"]["by_process_ms_per_order"])
+    lines = [
+        "",
+        "CPU per order at each step (user + system time of each process over the step and"
+        " until its orders were deducted, divided by the orders; the bench's own load and"
+        " cooks included):",
+        "",
+        "| orders/s wanted | cores busy | CPU ms per order | " + " | ".join(names) + " |",
+        "|---:|---:|---:|" + "---:|" * len(names),
+    ]
+    for step in steps:
+        used = step["cpu"]
+        by_process = used["by_process_ms_per_order"]
+        lines.append(
+            f"| {step['rate']} | {used['cores']} | {used['ms_per_order']} | "
+            + " | ".join(str(by_process[name]) for name in names)
+            + " |"
+        )
+    return lines
 
 
 def plot(series: list[tuple[str, Samples]], path: Path) -> None:

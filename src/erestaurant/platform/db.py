@@ -12,6 +12,8 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from erestaurant.platform import sqlite_inline
+
 # Stable constraint names, so that migrations and error messages say what broke.
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -58,11 +60,19 @@ def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    database = parsed.database or ":memory:"
+    if database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     # SQLite takes one writer at a time: a pool of one connection queues writers in the
     # process instead of letting them fight over the file lock (a much shorter p99).
-    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=30)
+    engine = create_async_engine(
+        url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=30,
+        # Statements run on the loop's thread, not aiosqlite's (see sqlite_inline).
+        async_creator=lambda: sqlite_inline.connect(database),
+    )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
@@ -74,11 +84,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # NORMAL sync survives a killed process, which is the failure this system is built for.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-    # Let SQLAlchemy, not the driver, say when a transaction begins (see _sqlite_begin).
-    dbapi_connection.isolation_level = None
 
 
 def _sqlite_begin(conn: Any) -> None:

@@ -57,6 +57,9 @@ class ConcurrentChange(Exception):
 class RedisStore:
     """A Redis database, the service's keys all under one prefix (``prefix:part:part``)."""
 
+    # A unit of work's writes wait in MULTI until EXEC, unseen by its own later reads.
+    batches_events = False
+
     def __init__(self, url: str, prefix: str) -> None:
         if not prefix:
             raise ValueError("a Redis store needs a key prefix: wipe() would empty the database")

@@ -82,6 +82,7 @@ class Runtime:
             uow_factory,
             self.settings.ack_wait_seconds,
             self.settings.max_deliveries,
+            self.settings.events_per_transaction if self.store.batches_events else 1,
         )
 
     def every(self, name: str, seconds: float, work: Callable[[], Awaitable[object]]) -> None:

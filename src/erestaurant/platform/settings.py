@@ -152,6 +152,17 @@ class ServiceSettings(ServerSettings):
             " milliseconds."
         ),
     )
+    events_per_transaction: int = Field(
+        default=50,
+        ge=1,
+        le=100,
+        validation_alias="ERESTAURANT_EVENTS_PER_TRANSACTION",
+        description=(
+            "How many fetched events a service handles in one database transaction (one"
+            " commit instead of one each; if any of them fails, each is handled alone). 1"
+            " handles each in a transaction of its own. The Redis view always takes 1."
+        ),
+    )
     max_deliveries: int = Field(
         default=5,
         ge=1,

@@ -25,6 +25,10 @@ class StoreUnusable(CannotStart):
 
 
 class Store(Protocol):
+    batches_events: bool
+    """Whether several events may be handled in one of its transactions: a handler must see
+    what the events before it in the same transaction wrote."""
+
     @property
     def kind(self) -> str:
         """The engine, as shown in readiness: sqlite, postgresql, mariadb, mysql or redis."""
@@ -48,6 +52,7 @@ class SqlStore:
     metadata: MetaData
     outbox: Table | None
     inbox: Table
+    batches_events = True
 
     def __post_init__(self) -> None:
         self.engine: AsyncEngine = db.create_engine(self.url)
