@@ -19,7 +19,7 @@ from erestaurant.bench.stats import Samples, percentile
 from erestaurant.faults.system import SERVICES, LocalSystem, running
 from erestaurant.platform.settings import CannotStart
 
-RATES = (10, 25, 50, 100, 200, 300, 400, 500, 700)
+RATES = (10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 700)
 # Every process logs at WARNING: a log line per order would be measured with the order.
 BENCH_ENV = {
     "ERESTAURANT_LOG_LEVEL": "WARNING",

@@ -151,12 +151,13 @@ def plot(series: list[tuple[str, Samples]], path: Path) -> None:
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
     offset = 0.0
     for label, samples in series:
-        seconds = max(1, int(samples.seconds + 0.999))
+        # Whole seconds only: a last, partial second would plot as a fall in throughput.
+        seconds = max(1, round(samples.seconds))
         counts = [0] * seconds
         latencies: list[list[float]] = [[] for _ in range(seconds)]
         for started, latency, ok in zip(samples.started, samples.latency, samples.ok, strict=True):
-            second = min(int(started), seconds - 1)
-            if ok:
+            second = int(started)
+            if ok and second < seconds:
                 counts[second] += 1
                 latencies[second].append(latency * 1000)
         xs = [offset + s for s in range(seconds)]
