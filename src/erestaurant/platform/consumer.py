@@ -4,8 +4,8 @@ The inbox row and the handler's effect share one transaction; the message is ack
 after that commit. A crash before the ack means a redelivery, which the inbox turns into a
 no-op. A failing handler's message is redelivered later, with a growing delay.
 
-The messages of one fetch are handled in one transaction (at most ``together`` of them):
-a transaction, not an event, was what an event cost (docs/performance.md). If any of them
+The messages of one fetch are handled in one transaction (at most ``together`` of them),
+as most of what an event cost was its transaction (docs/performance.md). If any of them
 fails, or was handled before, that transaction is rolled back and each is handled on its
 own, so one bad event neither holds back nor drags down the others.
 """
