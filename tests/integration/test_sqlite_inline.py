@@ -82,3 +82,20 @@ async def test_statements_not_refused_for_a_lock_fail_at_once(tmp_path: Path) ->
         assert time.monotonic() - started < 1.0
     finally:
         await connection.close()
+
+
+async def test_an_isolation_level_set_through_the_dialect_takes_effect_at_once(
+    tmp_path: Path,
+) -> None:
+    # SQLAlchemy's aiosqlite dialect sets isolation levels by queueing a function for a
+    # worker thread; with no thread here, it runs when queued.
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'notification.db'}")
+    try:
+        async with engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            raw = await autocommit.get_raw_connection()
+            assert raw.driver_connection is not None
+            assert raw.driver_connection.isolation_level is None
+            assert (await autocommit.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await engine.dispose()

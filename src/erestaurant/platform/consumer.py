@@ -90,9 +90,9 @@ class EventConsumer:
                 await asyncio.sleep(0.5)
                 continue
             for start in range(0, len(messages), self._together):
-                await self.handle_batch(messages[start : start + self._together])
+                await self._handle_batch(messages[start : start + self._together])
 
-    async def handle_batch(self, messages: list[Msg]) -> None:
+    async def _handle_batch(self, messages: list[Msg]) -> None:
         """Handle messages in one transaction; if that fails, each on its own."""
         readable = [read for read in [await self._read(m) for m in messages] if read]
         if len(readable) > 1:

@@ -69,7 +69,7 @@ class Cursor:
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Cursor:
-        rows = list(parameters)
+        rows = list(parameters)  # a retry after SQLITE_BUSY needs them again
         await until_not_busy(lambda: self._cursor.executemany(sql, rows), self._busy_seconds)
         return self
 
