@@ -8,6 +8,7 @@ validation and the linters are in .ci/deploy-checks.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -21,9 +22,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from pydantic import SecretStr
 
 from erestaurant import cli
-from erestaurant.platform.settings import Settings
+from erestaurant.platform.settings import AuthenticatedSettings, CannotStart, Settings
 from erestaurant.services import SETTINGS
 
 ROOT = Path(__file__).parents[1]
@@ -97,6 +99,33 @@ def generated(tree: str, kind: str, name: str) -> Obj:
 def config(tree: str) -> dict[str, str]:
     data: dict[str, str] = generated(tree, "ConfigMap", "erestaurant-config")["data"]
     return data
+
+
+def secrets(tree: str) -> dict[str, str]:
+    """The generated Secret's values, decoded."""
+    secret = generated(tree, "Secret", "erestaurant-secrets")
+    values = {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
+    return {**values, **secret.get("stringData", {})}
+
+
+def source(tree: str, container: Obj, variable: str) -> tuple[str, Any] | None:
+    """Where a container's variable comes from, as Kubernetes resolves it: ("value", the
+    literal) or ("valueFrom", the reference) from `env`, which wins; else ("ConfigMap" or
+    "Secret", the value) from the last of the generated `envFrom` sources that has it."""
+    for entry in container.get("env", []):
+        if entry["name"] == variable:
+            if "valueFrom" in entry:
+                return ("valueFrom", entry["valueFrom"])
+            return ("value", entry.get("value", ""))
+    config_map = generated(tree, "ConfigMap", "erestaurant-config")["metadata"]["name"]
+    secret = generated(tree, "Secret", "erestaurant-secrets")["metadata"]["name"]
+    found = None
+    for ref in container.get("envFrom", []):
+        if ref.get("configMapRef", {}).get("name") == config_map and variable in config(tree):
+            found = ("ConfigMap", config(tree)[variable])
+        if ref.get("secretRef", {}).get("name") == secret and variable in secrets(tree):
+            found = ("Secret", secrets(tree)[variable])
+    return found
 
 
 def containers(deployment: Obj) -> list[Obj]:
@@ -296,11 +325,20 @@ def _services(tree: str) -> dict[str, set[int]]:
     return {**FROM_CHARTS.get(tree, {}), **services}
 
 
+def _outside_the_cluster(variable: str) -> bool:
+    # The browsers' way in, and the company's identity provider: addresses, not Services.
+    return variable == "GATEWAY_PUBLIC_URL" or variable.startswith("ERESTAURANT_AUTH_")
+
+
 @pytest.mark.parametrize("tree", OVERLAYS)
 def test_the_urls_between_services_name_services_that_exist(tree: str) -> None:
     services = _services(tree)
     settings = config(tree)
-    urls = {k: v for k, v in settings.items() if k.endswith("_URL") and "DATABASE" not in k}
+    urls = {
+        k: v
+        for k, v in settings.items()
+        if k.endswith("_URL") and "DATABASE" not in k and not _outside_the_cluster(k)
+    }
     assert "ERESTAURANT_NATS_URL" in urls
     for name, value in urls.items():
         for url in value.split(","):
@@ -331,6 +369,142 @@ def test_a_service_on_a_database_server_never_uses_a_placeholder_password(tree: 
             assert "secretKeyRef" in env.get(variable, {}).get("valueFrom", {}), (
                 f"{tree}: {service}/{container['name']} takes {variable} from the placeholders"
             )
+
+
+# -- identity -------------------------------------------------------------------------------
+
+
+def development_secrets(service: str) -> dict[str, str]:
+    """The variables of a service's development secrets, and their defaults in the code:
+    known to anyone who reads it, refused in production (AuthenticatedSettings)."""
+    cls = SETTINGS[service]
+    if not issubclass(cls, AuthenticatedSettings):
+        return {}
+    found: dict[str, str] = {}
+    for name in cls.development_secrets:
+        default = cls.model_fields[name].default
+        assert isinstance(default, SecretStr), f"{cls.__name__}.{name} is not a SecretStr"
+        found[_variable(cls, name)] = default.get_secret_value()
+    return found
+
+
+DEVELOPMENT_SECRETS = {v: d for s in SERVICES for v, d in development_secrets(s).items()}
+PROVIDER_URLS = (
+    "ERESTAURANT_AUTH_ISSUER",
+    "ERESTAURANT_AUTH_JWKS_URL",
+    "ERESTAURANT_AUTH_TOKEN_URL",
+)
+
+
+def test_the_code_has_development_secrets_to_keep_out_of_the_manifests() -> None:
+    # Guards the tests below against checking nothing: hall's client, the gateway's client
+    # and its session key have development defaults.
+    assert development_secrets("hall")
+    assert len(development_secrets("gateway")) >= 2
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_every_pod_runs_in_production_against_an_https_provider(tree: str) -> None:
+    local_issuer = SETTINGS["gateway"].model_fields["auth_issuer"].default
+    for service, deployment in of_kind(tree, "Deployment").items():
+        for container in containers(deployment):
+            where = f"{tree}: {service}/{container['name']}"
+            environment = source(tree, container, "ERESTAURANT_ENVIRONMENT")
+            assert environment, f"{where}: no ERESTAURANT_ENVIRONMENT"
+            assert environment[1] == "production", f"{where}: {environment}"
+            assert source(tree, container, "ERESTAURANT_AUTH_ISSUER"), f"{where}: no issuer"
+            for variable in PROVIDER_URLS:
+                given = source(tree, container, variable)
+                if given is None:
+                    continue  # the JWKS and token URLs default to the provider's discovery
+                assert given[0] in ("ConfigMap", "value"), f"{where}: {variable}: {given}"
+                url = urlsplit(given[1])
+                assert url.scheme == "https", f"{where}: {variable}={given[1]}"
+                assert url.hostname, f"{where}: {variable}={given[1]}"
+                assert given[1] != local_issuer, f"{where}: {variable} is the local provider"
+                assert url.hostname not in ("localhost", "127.0.0.1", "::1"), where
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_the_gateway_sends_browsers_back_to_its_own_ingress(tree: str) -> None:
+    # The provider redirects to <GATEWAY_PUBLIC_URL>/auth/callback after a sign-in.
+    public = urlsplit(config(tree)["GATEWAY_PUBLIC_URL"])
+    (ingress,) = of_kind(tree, "Ingress").values()
+    hosts = {rule.get("host") for rule in ingress["spec"]["rules"]}
+    assert public.scheme == "https", f"{tree}: browsers sign in over https"
+    assert public.hostname in hosts, f"{tree}: GATEWAY_PUBLIC_URL is not the Ingress ({hosts})"
+    assert public.path in ("", "/"), f"{tree}: {public.geturl()}: /auth/callback is added"
+    assert not public.query, f"{tree}: {public.geturl()}"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_no_value_given_is_a_development_secret_of_the_code(tree: str) -> None:
+    given = [(f"ConfigMap {k}", v) for k, v in config(tree).items()]
+    given += [(f"Secret {k}", v) for k, v in secrets(tree).items()]
+    for service, deployment in of_kind(tree, "Deployment").items():
+        for container in containers(deployment):
+            for entry in container.get("env", []):
+                if "value" in entry:
+                    given.append((f"{service}/{container['name']} {entry['name']}", entry["value"]))
+    defaults = {default: variable for variable, default in DEVELOPMENT_SECRETS.items()}
+    leaked = [f"{where} is the default of {defaults[v]}" for where, v in given if v in defaults]
+    assert not leaked, f"{tree}: production refuses to start on these: {leaked}"
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_each_service_gets_its_secrets_from_a_secret(tree: str) -> None:
+    # Every container of a service (the migration loads its settings too) gets each of its
+    # development secrets: never from a ConfigMap or a literal, and in an overlay not from
+    # the base's placeholders, which the code would accept (they are not its defaults).
+    for service, deployment in of_kind(tree, "Deployment").items():
+        for container in containers(deployment):
+            where = f"{tree}: {service}/{container['name']}"
+            for variable, default in development_secrets(service).items():
+                given = source(tree, container, variable)
+                assert given is not None, f"{where} does not get {variable}"
+                kind, value = given
+                if tree in OVERLAYS:
+                    assert kind == "valueFrom", f"{where}: {variable} from the placeholders"
+                    assert "secretKeyRef" in value, f"{where}: {variable}: {given}"
+                    assert value["secretKeyRef"].get("optional") is not True, where
+                else:
+                    assert kind in ("Secret", "valueFrom"), f"{where}: {variable}: {kind}"
+                if kind == "Secret":
+                    assert value != default, f"{where}: {variable} is the development default"
+
+
+def _environment(tree: str, container: Obj) -> dict[str, str]:
+    """A container's variables from the generated ConfigMap and Secret and its `env`; what
+    another Secret holds is stood in for (not in git)."""
+    variables = {v: given for v in SETTING_NAMES if (given := source(tree, container, v))}
+    environment: dict[str, str] = {}
+    for variable, (kind, value) in variables.items():
+        if kind == "valueFrom":
+            ref = value.get("secretKeyRef") or value.get("configMapKeyRef") or {}
+            value = f"stand-in-for-{ref.get('name')}-{ref.get('key')}-{variable}"
+        environment[variable] = value
+    return environment
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_every_service_accepts_its_settings_in_production(
+    tree: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the code itself says of the settings a pod is given: it loads them, with no
+    # development secret left (with ERESTAURANT_ENVIRONMENT=production it would stop).
+    for service, deployment in of_kind(tree, "Deployment").items():
+        for container in containers(deployment):
+            with monkeypatch.context() as patched:
+                for variable in SETTING_NAMES:
+                    patched.delenv(variable, raising=False)
+                for variable, value in _environment(tree, container).items():
+                    patched.setenv(variable, value)
+                try:
+                    settings = SETTINGS[service].load()
+                except CannotStart as exc:
+                    pytest.fail(f"{tree}: {service}/{container['name']}: {exc.message}")
+            assert isinstance(settings, AuthenticatedSettings)
+            assert settings.environment == "production", f"{tree}: {service}"
 
 
 # -- scaling and state ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 from erestaurant import deadletters, demo, migrate, profile, services
 from erestaurant.bench import command as bench_command
 from erestaurant.faults import command as faults_command
+from erestaurant.identity import command as identity_command
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.settings import CannotStart
 
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run one service in the foreground")
     serve.add_argument("service", choices=sorted(services.SETTINGS))
 
+    identity_command.add_commands(commands)
     migrate.add_commands(commands)
     commands.add_parser(
         "rebuild-view",
@@ -98,6 +100,8 @@ def _run(args: argparse.Namespace) -> int:
         return faults_command.run(args)
     if args.command == "deadletters":
         return asyncio.run(deadletters.run(args))
+    if args.command in ("identity", "token"):
+        return identity_command.run(args)
     if args.command == "nats":
         from erestaurant.runner import serve_nats
 

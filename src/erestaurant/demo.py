@@ -22,23 +22,32 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from erestaurant.faults.system import LocalSystem, running
+from erestaurant.faults.system import UNLIMITED, LocalSystem, running
 from erestaurant.hall.handlers import PlaceOrder
+from erestaurant.identity.local import account_for
+from erestaurant.identity.signin import account_grant, kiosk_grant
+from erestaurant.platform.access import Role
+from erestaurant.platform.oauth_client import Grant, TokenClient
 
 Say = Callable[[str], None]
 T = TypeVar("T")
 
+# A demo plays many kiosks through one client: the gateway's per-client rate limits
+# would show themselves instead of what the demo is about.
 BREAKER_ENV = {
+    **UNLIMITED,
     "HALL_KITCHEN_TIMEOUT_SECONDS": "0.5",
     "HALL_BREAKER_FAILURES": "3",
     "HALL_BREAKER_COOLDOWN_SECONDS": "3",
 }
 SURGE_ENV = {
+    **UNLIMITED,
     "KITCHEN_MAX_OPEN_ORDERS": "20",
     "KITCHEN_RESUME_FRACTION": "0.5",
     "KITCHEN_BUSY_RETRY_AFTER_SECONDS": "2",
 }
 TTL_ENV = {
+    **UNLIMITED,
     "KITCHEN_RESERVATION_TTL_SECONDS": "3",
     "ERESTAURANT_FAILPOINTS": "hall.after_reserve=1",  # hall dies after every reservation
 }
@@ -61,17 +70,27 @@ class Answer:
         return f"{self.status} {what} in {self.seconds * 1000:.0f} ms{wait}"
 
 
+KIOSK = kiosk_grant()
+KITCHEN = account_grant(account_for(Role.KITCHEN))
+PAYROLL = account_grant(account_for(Role.PAYROLL))
+ADMIN = account_grant(account_for(Role.ADMIN))
+
+
 @dataclass
 class Cafeteria:
-    """The demo's kiosk, cook and manager, all through the gateway."""
+    """The demo's kiosk, cook and payroll office, all through the gateway."""
 
     system: LocalSystem
     http: aiohttp.ClientSession
+    tokens: TokenClient
     card: str = ""
     menu_id: int = 0
 
-    async def call(self, method: str, path: str, body: Any = None, **headers: str) -> Answer:
+    async def call(
+        self, method: str, path: str, body: Any = None, as_: Grant = KIOSK, **headers: str
+    ) -> Answer:
         started = time.monotonic()
+        headers["Authorization"] = f"Bearer {await self.tokens.token(as_)}"
         try:
             async with self.http.request(
                 method, self.system.gateway + path, json=body, headers=headers
@@ -89,19 +108,23 @@ class Cafeteria:
     async def open_day(self, portions: int) -> None:
         self.card = f"D{uuid.uuid4().hex[:8]}"
         await self.call(
-            "POST", "/payments/employees", {"employeeCardNo": self.card, "name": "Kim Minji"}
+            "POST",
+            "/payments/employees",
+            {"employeeCardNo": self.card, "name": "Kim Minji"},
+            as_=PAYROLL,
         )
         menu = await self.call(
             "POST",
             "/kitchens/menus",
             {"name": "Bibimbap", "price": 6500, "dailyPortions": portions},
+            as_=KITCHEN,
         )
         self.menu_id = int(menu.body["menuId"])
 
     async def order(self, key: str | None = None) -> Answer:
         headers = {"Idempotency-Key": key} if key else {}
         body = {"employeeCardNo": self.card, "menuId": self.menu_id}
-        return await self.call("POST", "/halls/orders", body, **headers)
+        return await self.call("POST", "/halls/orders", body, KIOSK, **headers)
 
     async def order_once_hall_knows_the_card(self, key: str | None = None) -> Answer:
         """The card travels to hall by event: until it is there, hall says UNKNOWN_CARD."""
@@ -117,12 +140,14 @@ class Cafeteria:
 
     async def cook(self, order_id: str) -> None:
         found = await _until(
-            lambda: self.call("GET", f"/kitchens/cooks?orderId={order_id}"),
+            lambda: self.call("GET", f"/kitchens/cooks?orderId={order_id}", as_=KITCHEN),
             lambda answer: bool(answer.body["list"]),
         )
         tickets = found.body["list"]
         for status in ("COOKING", "COOKED"):
-            await self.call("PATCH", f"/kitchens/cooks/{tickets[0]['cookId']}", {"status": status})
+            await self.call(
+                "PATCH", f"/kitchens/cooks/{tickets[0]['cookId']}", {"status": status}, as_=KITCHEN
+            )
 
 
 async def _until(
@@ -211,15 +236,14 @@ async def surge(system: LocalSystem, say: Say, flood: int = 80) -> SurgeSeen:
         found = 0
         for key in refused:  # nothing half-made: a refused order does not exist anywhere
             order_id = PlaceOrder(cafe.card, cafe.menu_id, 1, key).order_id()
-            found += (await cafe.call("GET", f"/halls/orders/{order_id}")).status != 404
+            found += (await cafe.call("GET", f"/halls/orders/{order_id}", as_=ADMIN)).status != 404
         accepted = [a.body["orderId"] for a in answers if a.status == 201]
         reserved = 1000 - await cafe.remaining()
         say(f"refused orders found in hall: {found}; portions reserved: {reserved}")
         say(f"one more order while paused: {(await cafe.order()).line()}")
         say("the cook works the backlog down ...")
-        tickets = (await cafe.call("GET", "/kitchens/cooks?status=RECEIVED&limit=1000")).body[
-            "list"
-        ]
+        received = await cafe.call("GET", "/kitchens/cooks?status=RECEIVED&limit=1000", as_=KITCHEN)
+        tickets = received.body["list"]
         for ticket in tickets:
             await cafe.cook(ticket["orderId"])
         resumed = await _until(cafe.order, lambda a: a.status == 201, pause=0.2)
@@ -294,7 +318,9 @@ class _cafeteria:
 
     async def __aenter__(self) -> Cafeteria:
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        return Cafeteria(self.system, self.http)
+        self.tokens = TokenClient(self.system.issuer)
+        return Cafeteria(self.system, self.http, self.tokens)
 
     async def __aexit__(self, *_: object) -> None:
         await self.http.close()
+        await self.tokens.close()

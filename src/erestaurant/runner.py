@@ -31,6 +31,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from erestaurant import services
+from erestaurant.identity.local import ACCOUNTS, KIOSKS, LocalIdentitySettings
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.settings import (
     DEFAULT_NATS_PORT,
@@ -149,6 +150,10 @@ class Child:
     # Liveness is judged only once the process has answered it since its start.
     answered: bool = False
     missed: int = 0
+    # Where it answers whether it can serve, and whether it is ready (services; the
+    # identity provider has paths of its own).
+    live_path: str = "/health/live"
+    ready_path: str = "/health/ready"
 
     @property
     def url(self) -> str | None:
@@ -167,10 +172,12 @@ class Runner:
         nats: LocalNatsSettings | None,
         settings: RunnerSettings | None = None,
         ports: dict[str, list[int]] | None = None,
+        identity: LocalIdentitySettings | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.env = env
         self.nats = nats
+        self.identity = identity
         self.settings = settings or RunnerSettings()
         self.ports = ports or {name: [_port(name, env)] for name in services.SETTINGS}
         self.children: list[Child] = []
@@ -192,6 +199,10 @@ class Runner:
             if nats_port is not None:
                 nats = nats.model_copy(update={"port": nats_port})
             env["ERESTAURANT_NATS_URL"] = f"nats://127.0.0.1:{nats.port}"
+        identity = None
+        if "ERESTAURANT_AUTH_ISSUER" not in env:
+            identity = LocalIdentitySettings.load()
+            env["ERESTAURANT_AUTH_ISSUER"] = identity.issuer
         # The first replica of each service listens where its settings say; the others on
         # free ports. The URLs that point at a service list its replicas unless given.
         ports = {name: [_port(name, env)] for name in services.SETTINGS}
@@ -201,7 +212,8 @@ class Runner:
         for name in ("hall", "kitchen", "payment", "workercenter", "notification"):
             env.setdefault(f"GATEWAY_{name.upper()}_URL", _urls(ports[name]))
         env.setdefault("HALL_KITCHEN_URL", _urls(ports["kitchen"]))
-        return cls(data_dir, env, nats, settings, ports)
+        env.setdefault("GATEWAY_PUBLIC_URL", _urls(ports["gateway"]))
+        return cls(data_dir, env, nats, settings, ports, identity)
 
     # -- the whole run -----------------------------------------------------------------------
 
@@ -222,7 +234,7 @@ class Runner:
             await self._migrate()
             for child in self.children:
                 await self._start(child)
-                if child.name == "nats":
+                if child.name in ("nats", "identity"):
                     await _wait_for_port(child.port, READY_TIMEOUT_SECONDS)
             await self._wait_ready()
             self._announce()
@@ -250,6 +262,18 @@ class Runner:
             self.children.append(
                 Child("nats", [str(nats_server_binary()), "-c", str(config)], self.nats.port)
             )
+        if self.identity is not None:
+            command = [sys.executable, "-m", "erestaurant", "identity"]
+            command += ["--data-dir", str(self.data_dir), "--port", str(self.identity.port)]
+            self.children.append(
+                Child(
+                    "identity",
+                    command,
+                    self.identity.port,
+                    live_path="/health",
+                    ready_path="/.well-known/openid-configuration",
+                )
+            )
         for name, ports in self.ports.items():
             prefix = services.SETTINGS[name].model_config.get("env_prefix", "")
             for number, port in enumerate(ports, start=1):
@@ -274,7 +298,9 @@ class Runner:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
             for child in self.children:
-                while child.url is not None and not await _ready(http, f"{child.url}/health/ready"):
+                while child.url is not None and not await _ready(
+                    http, f"{child.url}{child.ready_path}"
+                ):
                     if self._stopping.is_set():
                         return
                     if time.monotonic() > deadline:
@@ -295,6 +321,8 @@ class Runner:
                 store = self.data_dir / "nats"
                 assert self.nats is not None
                 lines.append(f"  {'nats':<15} nats://127.0.0.1:{self.nats.port} (store: {store})")
+            elif child.name == "identity":
+                lines.append(f"  {'identity':<15} {child.url}  (OpenID Connect provider)")
             else:
                 hint = (
                     "  <- start here"
@@ -302,6 +330,8 @@ class Runner:
                     else f"  (API docs: {child.url}/docs)"
                 )
                 lines.append(f"  {child.name:<15} {child.url}{hint}")
+        if self.identity is not None:
+            lines += _demo_credentials()
         lines += ["", "Press Ctrl-C to stop.", ""]
         print("\n".join(lines), flush=True)
 
@@ -329,7 +359,7 @@ class Runner:
     async def _probe(self, http: aiohttp.ClientSession, child: Child) -> None:
         assert child.url is not None
         assert child.process is not None
-        if await _ready(http, f"{child.url}/health/live"):
+        if await _ready(http, f"{child.url}{child.live_path}"):
             child.answered, child.missed = True, 0
             return
         if not child.answered and time.monotonic() - child.started_at < READY_TIMEOUT_SECONDS:
@@ -384,6 +414,21 @@ class Runner:
                     child.process.kill()
                     await child.process.wait()
         log.info("stopped")
+
+
+def _demo_credentials() -> list[str]:
+    """What the local provider was seeded with: development secrets, for a laptop only."""
+    lines = ["", "Sign in (local identity provider, development secrets):"]
+    for account in ACCOUNTS:
+        card = f", card {account.card_no}" if account.card_no else ""
+        lines.append(
+            f"  {account.role.value:<10} {account.username} / {account.password}"
+            f"  ({account.name}{card})"
+        )
+    for kiosk in KIOSKS:
+        lines.append(f"  {'kiosk':<10} client {kiosk.client_id} / {kiosk.secret}")
+    lines.append("  A token for scripts: erestaurant token kiosk|employee|kitchen|payroll|admin")
+    return lines
 
 
 def _port(name: str, env: dict[str, str]) -> int:

@@ -6,8 +6,10 @@ fails when the page and the classes disagree.
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
+from erestaurant.identity.local import LocalIdentitySettings
 from erestaurant.platform.settings import Settings
 from erestaurant.runner import LocalNatsSettings, RunnerSettings
 from erestaurant.services import SETTINGS
@@ -39,18 +41,21 @@ def _variable(cls: type[Settings], name: str, info: FieldInfo) -> str:
 def _default(info: FieldInfo) -> str:
     if info.default is None:
         return "(none)"
+    if isinstance(info.default, SecretStr):
+        return "a development secret"
     return f"`{info.default}`"
 
 
 def render() -> str:
     shared: dict[str, str] = {}
     # `up`'s own settings, listed apart from the services'.
-    local: dict[str, list[str]] = {"runner": [], "nats": []}
+    local: dict[str, list[str]] = {"runner": [], "nats": [], "identity": []}
     sections = [HEADER]
     every: dict[str, type[Settings]] = {
         **SETTINGS,
         "runner": RunnerSettings,
         "nats": LocalNatsSettings,
+        "identity": LocalIdentitySettings,
     }
     for service, cls in every.items():
         rows = []
@@ -71,6 +76,9 @@ def render() -> str:
         _table("## How `erestaurant up` runs and watches the services", local["runner"])
     )
     sections.append(_table("## The NATS server of `erestaurant up`", local["nats"]))
+    sections.append(
+        _table("## The identity provider of `erestaurant up` (development only)", local["identity"])
+    )
     return "\n".join(sections)
 
 

@@ -19,18 +19,27 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from erestaurant.faults.system import SERVICES, LocalSystem, running
+from erestaurant.faults.system import SERVICES, UNLIMITED, LocalSystem, running
+from erestaurant.platform.access import Role
 from tests import profiles
+from tests.signin import SignedIn
 
 T = TypeVar("T")
 
 
 @dataclass
 class System:
-    """The running system as a kiosk, a cook and an employee see it: through the gateway."""
+    """The running system as a kiosk, a cook and an employee see it: through the gateway.
+
+    ``http`` is signed in as an admin, who may do what every person may; the helpers below
+    act as the role that does each thing in the cafeteria.
+    """
 
     local: LocalSystem
     http: httpx.Client
+    kiosk: httpx.Client
+    kitchen: httpx.Client
+    payroll: httpx.Client
 
     @property
     def gateway(self) -> str:
@@ -44,18 +53,39 @@ class System:
     def nats_url(self) -> str:
         return self.local.nats_url
 
+    @property
+    def issuer(self) -> str:
+        return self.local.issuer
+
     def logs(self) -> str:
         return self.local.logs()
+
+    def auth(self, role: Role, card: str | None = None, kiosk: str | None = None) -> SignedIn:
+        return SignedIn(self.issuer, role, card, kiosk)
+
+    def client(
+        self,
+        role: Role | None,
+        card: str | None = None,
+        kiosk: str | None = None,
+        base_url: str | None = None,
+    ) -> httpx.Client:
+        """A client signed in as ``role`` (None: no token), to the gateway unless told."""
+        return httpx.Client(
+            base_url=base_url or self.gateway,
+            timeout=10,
+            auth=None if role is None else self.auth(role, card, kiosk),
+        )
 
     def register(self, name: str = "Kim Minji") -> str:
         """A new employee whose card hall already knows (the card travels by event)."""
         card = f"E{uuid.uuid4().hex[:8]}"
-        r = self.http.post("/payments/employees", json={"employeeCardNo": card, "name": name})
+        r = self.payroll.post("/payments/employees", json={"employeeCardNo": card, "name": name})
         assert r.status_code == 201, r.text
         return card
 
     def menu(self, name: str = "Bibimbap", price: int = 6500, portions: int = 50) -> dict[str, Any]:
-        r = self.http.post(
+        r = self.kitchen.post(
             "/kitchens/menus", json={"name": name, "price": price, "dailyPortions": portions}
         )
         assert r.status_code == 201, r.text
@@ -65,14 +95,14 @@ class System:
         """Order, retrying while hall has not yet heard of a card registered a moment ago."""
         body = {"employeeCardNo": card, "menuId": menu_id, "qty": qty}
         return eventually(
-            lambda: self.http.post("/halls/orders", json=body, headers=headers),
+            lambda: self.kiosk.post("/halls/orders", json=body, headers=headers),
             lambda r: r.json().get("error") != "UNKNOWN_CARD",
         )
 
     def cook(self, order_id: str) -> int:
         """The cook id of an order's ticket, once the kitchen has opened it."""
         [ticket] = eventually(
-            lambda: self.http.get("/kitchens/cooks", params={"orderId": order_id}).json(),
+            lambda: self.kitchen.get("/kitchens/cooks", params={"orderId": order_id}).json(),
             lambda ts: len(ts) == 1,
         )
         return int(ticket["cookId"])
@@ -96,10 +126,25 @@ def running_system(
 ) -> Iterator[System]:
     """`erestaurant up` on free ports with its data in ``root``; stopped as by Ctrl-C."""
     with contextlib.ExitStack() as stack:
-        env = {**stack.enter_context(profiles.prepared(profile, root)), **(extra_env or {})}
+        # The tests poll: the gateway's rate limits have a test of their own.
+        env = {
+            **UNLIMITED,
+            **stack.enter_context(profiles.prepared(profile, root)),
+            **(extra_env or {}),
+        }
         local = stack.enter_context(running(root, env))
-        http = stack.enter_context(httpx.Client(base_url=local.gateway, timeout=10))
-        yield System(local, http)
+
+        def signed_in(role: Role) -> httpx.Client:
+            auth = SignedIn(local.issuer, role)
+            return stack.enter_context(httpx.Client(base_url=local.gateway, timeout=10, auth=auth))
+
+        yield System(
+            local,
+            http=signed_in(Role.ADMIN),
+            kiosk=signed_in(Role.KIOSK),
+            kitchen=signed_in(Role.KITCHEN),
+            payroll=signed_in(Role.PAYROLL),
+        )
 
 
 @pytest.fixture(scope="session", params=profiles.PROFILES)

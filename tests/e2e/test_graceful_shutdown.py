@@ -8,6 +8,7 @@ import signal
 import httpx
 import pytest
 
+from erestaurant.platform.access import Role
 from tests.e2e.conftest import System, eventually
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +28,9 @@ async def test_orders_in_flight_when_hall_stops_are_answered_and_kept(system: Sy
     menu = system.menu(portions=100)
     system.order(card, menu["menuId"])  # hall knows the card
     body = {"employeeCardNo": card, "menuId": menu["menuId"]}
-    async with httpx.AsyncClient(base_url=system.gateway, timeout=20) as http:
+    async with httpx.AsyncClient(
+        auth=system.auth(Role.KIOSK), base_url=system.gateway, timeout=20
+    ) as http:
         flying = [
             asyncio.create_task(
                 http.post("/halls/orders", json=body, headers={"Idempotency-Key": f"in-flight-{n}"})

@@ -7,6 +7,7 @@ import asyncio
 import httpx
 import pytest
 
+from erestaurant.platform.access import Role
 from tests.e2e.conftest import System
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +49,9 @@ async def test_concurrent_retries_with_one_key_make_one_order(system: System) ->
     menu = system.menu(portions=20)
     system.order(card, menu["menuId"], **{"Idempotency-Key": "warm-up"})  # hall knows the card
     body = {"employeeCardNo": card, "menuId": menu["menuId"], "qty": 1}
-    async with httpx.AsyncClient(base_url=system.gateway, timeout=10) as http:
+    async with httpx.AsyncClient(
+        auth=system.auth(Role.KIOSK), base_url=system.gateway, timeout=10
+    ) as http:
         answers = await asyncio.gather(
             *(
                 http.post("/halls/orders", json=body, headers={"Idempotency-Key": "double-tap"})

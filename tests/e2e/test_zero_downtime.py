@@ -19,13 +19,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from erestaurant.faults.system import LocalSystem, running
+from erestaurant.faults.system import UNLIMITED, LocalSystem, running
+from erestaurant.platform.access import Role
 from tests.e2e.conftest import eventually
+from tests.signin import SignedIn
 
 pytestmark = pytest.mark.e2e
 
 SERVICES = ("kitchen", "hall", "payment", "workercenter", "notification")
 ROLLING_ENV = {
+    **UNLIMITED,
     "ERESTAURANT_REPLICAS": "2",
     # The kitchen's surge protection would answer 503 to a backlog no cook works off here.
     "KITCHEN_MAX_OPEN_ORDERS": "100000",
@@ -118,7 +121,8 @@ async def test_every_service_restarted_replica_by_replica_under_load_fails_nothi
     tmp_path: Path,
 ) -> None:
     with running(tmp_path, ROLLING_ENV) as system:
-        async with httpx.AsyncClient(base_url=system.gateway, timeout=30) as http:
+        admin = SignedIn(system.issuer, Role.ADMIN)
+        async with httpx.AsyncClient(auth=admin, base_url=system.gateway, timeout=30) as http:
             card = f"E{uuid.uuid4().hex[:8]}"
             r = await http.post("/payments/employees", json={"employeeCardNo": card, "name": "Han"})
             assert r.status_code == 201, r.text
@@ -132,6 +136,7 @@ async def test_every_service_restarted_replica_by_replica_under_load_fails_nothi
                     httpx.post(
                         f"{system.gateway}/halls/orders",
                         json={"employeeCardNo": card, "menuId": menu_id},
+                        auth=admin,
                     ).status_code
                 ),
                 (201).__eq__,
@@ -162,7 +167,8 @@ async def test_every_service_restarted_replica_by_replica_under_load_fails_nothi
 def _nothing_lost(system: LocalSystem, orders: list[str]) -> None:
     """Hall has every acknowledged order, and the view shows that the kitchen opened its
     ticket and payment holds its deduction pending."""
-    with httpx.Client(base_url=system.gateway, timeout=30) as http:
+    admin = SignedIn(system.issuer, Role.ADMIN)
+    with httpx.Client(auth=admin, base_url=system.gateway, timeout=30) as http:
         for order_id in orders:
             assert http.get(f"/halls/orders/{order_id}").status_code == 200
             row = eventually(

@@ -30,9 +30,13 @@ class FakeKitchen:
     calls: int = 0
     url: str = ""
     runner: web.AppRunner | None = field(default=None, repr=False)
+    tokens_seen: list[str] = field(default_factory=list)
 
-    async def reserve(self, _: web.Request) -> web.Response:
+    async def reserve(self, request: web.Request) -> web.Response:
         self.calls += 1
+        self.tokens_seen.append(request.headers.get("Authorization", ""))
+        if self.mode == "rotated keys" and self.tokens_seen[-1] != "Bearer t-2":
+            return web.json_response({"error": "UNAUTHENTICATED", "message": "kid?"}, status=401)
         if self.mode == "broken":
             return web.json_response({"error": "INTERNAL_ERROR"}, status=500)
         if self.mode == "slow":
@@ -63,12 +67,37 @@ async def kitchen() -> AsyncIterator[FakeKitchen]:
     await fake.runner.cleanup()
 
 
+class Tokens:
+    """Hall's tokens: t-1 until a fresh one is asked for, then t-2."""
+
+    def __init__(self) -> None:
+        self.issued = 1
+
+    async def __call__(self, fresh: bool) -> str:
+        self.issued += fresh
+        return f"t-{self.issued}"
+
+
 @pytest.fixture
 async def client(kitchen: FakeKitchen) -> AsyncIterator[KitchenClient]:
     circuit = KitchenCircuit(failures=3, cooldown_seconds=0.5)
-    client = KitchenClient(kitchen.url, timeout_seconds=0.2, retries=1, circuit=circuit)
+    client = KitchenClient(
+        kitchen.url, timeout_seconds=0.2, retries=1, circuit=circuit, token=Tokens()
+    )
     yield client
     await client.close()
+
+
+async def test_every_call_carries_halls_token_and_a_refused_one_is_renewed_once(
+    kitchen: FakeKitchen, client: KitchenClient
+) -> None:
+    await client.reserve("o-1", 1, 1)
+    assert kitchen.tokens_seen == ["Bearer t-1"]
+    kitchen.mode = "rotated keys"  # the kitchen no longer takes t-1
+    reserved = await client.reserve("o-1", 1, 1)
+    assert reserved.amount == 6500
+    assert kitchen.tokens_seen[1:] == ["Bearer t-1", "Bearer t-2"]
+    assert client.circuit.state == "closed"
 
 
 async def test_the_circuit_opens_after_failures_in_a_row_and_answers_at_once(

@@ -103,4 +103,4 @@ def test_a_service_refuses_an_unmigrated_database_and_says_what_to_run(
         timeout=60,
     )
     assert migrate.returncode == 0, migrate.stderr
-    assert "None -> 0001" in migrate.stdout
+    assert "None -> 0002" in migrate.stdout  # from nothing to the newest revision

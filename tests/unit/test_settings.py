@@ -162,3 +162,33 @@ def test_without_a_url_each_service_has_an_sqlite_file_in_the_data_folder(
     monkeypatch.setenv("ERESTAURANT_DATA_DIR", str(tmp_path))
     assert KitchenSettings.load().database == f"sqlite+aiosqlite:///{tmp_path}/kitchen.db"
     assert not WorkercenterSettings.load().uses_redis
+
+
+@pytest.mark.parametrize("settings", [HallSettings, GatewaySettings], ids=lambda s: s.service)
+def test_outside_development_a_development_secret_stops_the_service(
+    monkeypatch: pytest.MonkeyPatch, settings: type[Settings]
+) -> None:
+    monkeypatch.setenv("ERESTAURANT_ENVIRONMENT", "production")
+    with pytest.raises(SettingsError) as stopped:
+        settings.load()
+    assert "_SECRET is left at its development default" in stopped.value.message
+    assert "dev-" not in stopped.value.message  # the value itself is never shown
+
+
+def test_with_secrets_of_its_own_production_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERESTAURANT_ENVIRONMENT", "production")
+    monkeypatch.setenv("HALL_CLIENT_SECRET", "a-real-secret-from-a-vault")
+    assert HallSettings.load().environment == "production"
+    monkeypatch.setenv("GATEWAY_CLIENT_SECRET", "another-real-secret")
+    with pytest.raises(SettingsError, match="GATEWAY_SESSION_KEY"):
+        GatewaySettings.load()
+    monkeypatch.setenv("GATEWAY_SESSION_KEY", "k" * 40)
+    assert GatewaySettings.load().environment == "production"
+
+
+def test_services_without_secrets_of_their_own_start_in_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ERESTAURANT_ENVIRONMENT", "production")
+    for settings in (KitchenSettings, PaymentSettings, WorkercenterSettings, NotificationSettings):
+        assert settings.load().environment == "production"

@@ -16,12 +16,14 @@ import aiohttp
 
 from erestaurant.bench import cpu, primitives, report, saga
 from erestaurant.bench.stats import Samples, percentile
-from erestaurant.faults.system import SERVICES, LocalSystem, running
+from erestaurant.faults.system import SERVICES, UNLIMITED, LocalSystem, running
+from erestaurant.platform.oauth_client import TokenClient
 from erestaurant.platform.settings import CannotStart
 
 RATES = (10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 700)
 # Every process logs at WARNING: a log line per order would be measured with the order.
 BENCH_ENV = {
+    **UNLIMITED,
     "ERESTAURANT_LOG_LEVEL": "WARNING",
     # The kitchen is played as fast as orders come; its surge protection is not measured.
     "KITCHEN_MAX_OPEN_ORDERS": "1000000",
@@ -103,8 +105,9 @@ async def _measure(
 ) -> tuple[dict[str, Any], list[tuple[str, Samples]]]:
     progress = Progress(len(rates) + 8)
     connector = aiohttp.TCPConnector(limit=0)
+    tokens = TokenClient(system.issuer)
     async with aiohttp.ClientSession(connector=connector) as http:
-        cafe = saga.Cafeteria(system, http)
+        cafe = saga.Cafeteria(system, http, tokens)
         progress("employees, a menu, hall warmed up")
         await cafe.open()
 
@@ -113,6 +116,9 @@ async def _measure(
         progress("primitives: JetStream, SQLite")
         js = await primitives.jetstream(system.nats_url, 20_000 if seconds >= 10 else 5_000)
         commits = await primitives.commits(system.data_dir, 3_000 if seconds >= 10 else 1_000)
+        tokens_checked = await primitives.token_checks(
+            system.issuer, await tokens.token(saga.KIOSK), 2_000 if seconds >= 10 else 500
+        )
 
         # Before the saga's loads, so that neither side of the comparison meets their backlog.
         progress("the gateway hop")
@@ -171,6 +177,7 @@ async def _measure(
                 rate=max(20.0, min(100.0, sustained)),
             )
         progress.finish()
+    await tokens.close()
 
     lag_at_300 = next((s for s in steps if s["rate"] == 300), None)
     change = (
@@ -187,6 +194,7 @@ async def _measure(
             "hello_world": {"callers": 32, **hello.summary()},
             "jetstream": js,
             "sqlite_commits_per_second": round(commits),
+            "token_check_us": tokens_checked,
         },
         "search": steps,
         "sustained_orders_per_second": sustained,

@@ -1,5 +1,10 @@
 """The saga under load, through the gateway: employees order, the kitchen cooks (played by
-the bench), payment deducts, employees read their pages."""
+the bench), payment deducts, employees read their pages.
+
+Every call carries the access token of whoever makes it, got from the system's identity
+provider as a real client would: a kiosk orders, the kitchen staff cook, payroll opens the
+accounts, each employee reads their own page.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +24,16 @@ from nats.aio.msg import Msg
 from erestaurant.bench.client import closed_loop, open_loop
 from erestaurant.bench.stats import Samples
 from erestaurant.faults.system import LocalSystem
+from erestaurant.identity.local import account_for
+from erestaurant.identity.signin import account_grant, grant_for, kiosk_grant
+from erestaurant.platform.access import Role
+from erestaurant.platform.oauth_client import Grant, TokenClient
 
 EMPLOYEES = 50
 COOK_BATCH = 200
+KIOSK = kiosk_grant()
+KITCHEN = account_grant(account_for(Role.KITCHEN))
+PAYROLL = account_grant(account_for(Role.PAYROLL))
 
 
 @dataclass
@@ -30,7 +42,9 @@ class Cafeteria:
 
     system: LocalSystem
     http: aiohttp.ClientSession
+    tokens: TokenClient
     cards: list[str] = field(default_factory=list)
+    employees: dict[str, Grant] = field(default_factory=dict)
     menu_id: int = 0
     accepted: dict[str, float] = field(default_factory=dict)
     deducted: dict[str, float] = field(default_factory=dict)
@@ -40,17 +54,27 @@ class Cafeteria:
     def gateway(self) -> str:
         return self.system.gateway
 
+    async def signed(self, grant: Grant) -> dict[str, str]:
+        """The Authorization header of ``grant``'s token (renewed as it nears its end)."""
+        return {"Authorization": f"Bearer {await self.tokens.token(grant)}"}
+
     async def open(self) -> None:
         """Employees and a menu large enough for the whole run; the hall knows the cards."""
+        payroll = await self.signed(PAYROLL)
         for n in range(EMPLOYEES):
             card = f"B{uuid.uuid4().hex[:9]}"
             body = {"employeeCardNo": card, "name": f"Bench {n}"}
-            async with self.http.post(f"{self.gateway}/payments/employees", json=body) as r:
+            async with self.http.post(
+                f"{self.gateway}/payments/employees", json=body, headers=payroll
+            ) as r:
                 if r.status != 201:
                     raise RuntimeError(f"could not register {card}: {r.status}")
             self.cards.append(card)
+            self.employees[card] = await grant_for(Role.EMPLOYEE, self.system.issuer, card=card)
         menu = {"name": "Bibimbap", "price": 6500, "dailyPortions": 100_000}
-        async with self.http.post(f"{self.gateway}/kitchens/menus", json=menu) as r:
+        async with self.http.post(
+            f"{self.gateway}/kitchens/menus", json=menu, headers=await self.signed(KITCHEN)
+        ) as r:
             self.menu_id = (await r.json())["menuId"]
         # The cards travel to hall by event: a first order of each card waits for it.
         for card in self.cards:
@@ -63,7 +87,8 @@ class Cafeteria:
 
     async def _first_order(self, card: str) -> bool:
         body = {"employeeCardNo": card, "menuId": self.menu_id}
-        async with self.http.post(f"{self.gateway}/halls/orders", json=body) as r:
+        headers = await self.signed(KIOSK)
+        async with self.http.post(f"{self.gateway}/halls/orders", json=body, headers=headers) as r:
             answer = await r.json()
             if r.status == 201:
                 self.accepted[answer["orderId"]] = time.perf_counter()
@@ -79,7 +104,7 @@ class Cafeteria:
             "employeeCardNo": self.cards[self._turn % len(self.cards)],
             "menuId": self.menu_id,
         }
-        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        headers = {"Idempotency-Key": uuid.uuid4().hex, **await self.signed(KIOSK)}
         async with self.http.post(f"{self.gateway}/halls/orders", json=body, headers=headers) as r:
             answer = await r.read()
             if r.status != 201:
@@ -90,8 +115,12 @@ class Cafeteria:
     async def read_page(self) -> bool:
         """One employee's my-page view through the gateway."""
         self._turn += 1
-        params = {"employeeCardNo": self.cards[self._turn % len(self.cards)], "limit": "20"}
-        async with self.http.get(f"{self.gateway}/workercenters/mypages", params=params) as r:
+        card = self.cards[self._turn % len(self.cards)]
+        params = {"employeeCardNo": card, "limit": "20"}
+        headers = await self.signed(self.employees[card])
+        async with self.http.get(
+            f"{self.gateway}/workercenters/mypages", params=params, headers=headers
+        ) as r:
             await r.read()
             return r.status == 200
 
@@ -112,7 +141,10 @@ class Cafeteria:
         kitchen = self.system.url("kitchen")
         while not stop.is_set():
             params = {"status": "RECEIVED", "limit": str(COOK_BATCH)}
-            async with self.http.get(f"{kitchen}/kitchens/cooks", params=params) as r:
+            headers = await self.signed(KITCHEN)
+            async with self.http.get(
+                f"{kitchen}/kitchens/cooks", params=params, headers=headers
+            ) as r:
                 tickets = await r.json() if r.status == 200 else []
             if not tickets:
                 await asyncio.sleep(0.05)
@@ -122,7 +154,9 @@ class Cafeteria:
     async def _cook_one(self, kitchen: str, cook_id: int) -> None:
         for status in ("COOKING", "COOKED"):
             async with self.http.patch(
-                f"{kitchen}/kitchens/cooks/{cook_id}", json={"status": status}
+                f"{kitchen}/kitchens/cooks/{cook_id}",
+                json={"status": status},
+                headers=await self.signed(KITCHEN),
             ) as r:
                 await r.read()
 
@@ -177,7 +211,8 @@ async def gateway_hop(cafe: Cafeteria, callers: int, seconds: float) -> tuple[Sa
 
     def reader(base: str) -> Callable[[], Awaitable[bool]]:
         async def read() -> bool:
-            async with cafe.http.get(f"{base}/halls/orders/{order_id}") as r:
+            headers = await cafe.signed(KIOSK)
+            async with cafe.http.get(f"{base}/halls/orders/{order_id}", headers=headers) as r:
                 await r.read()
                 return r.status == 200
 
@@ -198,7 +233,9 @@ async def payment_catch_up(cafe: Cafeteria, backlog: int, rate: float) -> dict[s
         kitchen = cafe.system.url("kitchen")
         while True:
             async with cafe.http.get(
-                f"{kitchen}/kitchens/cooks", params={"status": "RECEIVED", "limit": "1"}
+                f"{kitchen}/kitchens/cooks",
+                params={"status": "RECEIVED", "limit": "1"},
+                headers=await cafe.signed(KITCHEN),
             ) as r:
                 if not await r.json():
                     break

@@ -4,6 +4,10 @@ Every order carries an Idempotency-Key and is retried, as a kiosk would, on 502/
 on connection errors until a deadline. A share of the orders is cancelled, a share is both
 cancelled and cooked at once (the race the kitchen arbitrates), the rest are cooked. Every
 attempt and every 2xx is recorded, for the checker.
+
+Each call signs in as whoever makes it in the cafeteria: payroll opens the accounts, the
+kitchen staff put menus up and work the tickets, kiosks (two devices, taking turns) place
+and cancel the orders.
 """
 
 from __future__ import annotations
@@ -18,9 +22,17 @@ from typing import Any, Literal
 
 import aiohttp
 
+from erestaurant.identity.local import KIOSKS, account_for
+from erestaurant.identity.signin import account_grant, kiosk_grant
+from erestaurant.platform.access import Role
+from erestaurant.platform.oauth_client import Grant, TokenClient
+
 Fate = Literal["cook", "cancel", "race"]
 FATES: tuple[Fate, ...] = ("cook", "cancel", "race")
-RETRYABLE = frozenset({502, 503, 504})
+# 429: the gateway's rate limit; a kiosk waits as Retry-After says, like for a 503.
+RETRYABLE = frozenset({429, 502, 503, 504})
+PAYROLL = account_grant(account_for(Role.PAYROLL))
+KITCHEN = account_grant(account_for(Role.KITCHEN))
 REQUEST_SECONDS = 10.0
 
 
@@ -36,6 +48,11 @@ class Plan:
     qty: int
     fate: Fate
     tap_twice: bool  # send the same order again after it was accepted
+    kiosk: str = KIOSKS[0].client_id  # the device it is placed (and cancelled) at
+
+    @property
+    def at_kiosk(self) -> Grant:
+        return kiosk_grant(self.kiosk)
 
 
 @dataclass
@@ -68,11 +85,13 @@ class Menus:
 @dataclass
 class Kiosks:
     gateway: str
+    issuer: str
     concurrency: int = 24
     step_seconds: float = 240.0
     seed: int = 7
     server_errors: list[str] = field(default_factory=list)
     _http: aiohttp.ClientSession | None = None
+    _tokens: TokenClient | None = None
 
     # -- setting the day up ---------------------------------------------------------------------
 
@@ -85,6 +104,7 @@ class Kiosks:
                 "POST",
                 "/payments/employees",
                 {"employeeCardNo": card, "name": f"Employee {card}"},
+                PAYROLL,
                 ok={200, 201},
             )
         plenty = []
@@ -93,6 +113,7 @@ class Kiosks:
                 "POST",
                 "/kitchens/menus",
                 {"name": name, "price": price, "dailyPortions": orders * 3},
+                KITCHEN,
                 ok={201},
             )
             plenty.append(int(menu["menuId"]))
@@ -100,6 +121,7 @@ class Kiosks:
             "POST",
             "/kitchens/menus",
             {"name": "Abalone porridge", "price": 15000, "dailyPortions": max(orders // 40, 3)},
+            KITCHEN,
             ok={201},
         )
         return cards, Menus(plenty, int(scarce["menuId"]))
@@ -115,6 +137,7 @@ class Kiosks:
                 qty=rng.choice((1, 1, 1, 2, 3)),
                 fate=rng.choices(FATES, weights=(7, 2, 1))[0],
                 tap_twice=rng.random() < 0.1,
+                kiosk=KIOSKS[n % len(KIOSKS)].client_id,
             )
             for n in range(count)
         ]
@@ -157,6 +180,7 @@ class Kiosks:
                 "POST",
                 "/halls/orders",
                 body,
+                plan.at_kiosk,
                 ok={201},
                 final={409, 422},
                 headers={"Idempotency-Key": plan.key},
@@ -175,7 +199,12 @@ class Kiosks:
 
     async def _cancel(self, record: Record) -> None:
         status, answer = await self._call(
-            "POST", f"/halls/orders/{record.order_id}/cancel", None, ok={200}, final={409}
+            "POST",
+            f"/halls/orders/{record.order_id}/cancel",
+            None,
+            record.plan.at_kiosk,
+            ok={200},
+            final={409},
         )
         if status == 200:
             record.cancelled = True
@@ -189,6 +218,7 @@ class Kiosks:
                 "GET",
                 f"/kitchens/cooks?orderId={record.order_id}",
                 None,
+                KITCHEN,
                 ok={200},
                 deadline=deadline,
             )
@@ -200,7 +230,12 @@ class Kiosks:
         cook_id = tickets[0]["cookId"]
         for status in ("COOKING", "COOKED"):
             code, answer = await self._call(
-                "PATCH", f"/kitchens/cooks/{cook_id}", {"status": status}, ok={200}, final={409}
+                "PATCH",
+                f"/kitchens/cooks/{cook_id}",
+                {"status": status},
+                KITCHEN,
+                ok={200},
+                final={409},
             )
             if code == 409:
                 record.kitchen_said = str(answer.get("error"))
@@ -214,6 +249,7 @@ class Kiosks:
         method: str,
         path: str,
         body: dict[str, Any] | None,
+        signed_in: Grant,
         *,
         ok: Collection[int],
         final: Collection[int] = (),
@@ -223,12 +259,15 @@ class Kiosks:
     ) -> tuple[int, Any]:
         deadline = deadline or time.monotonic() + self.step_seconds
         pause = 0.1
+        fresh = False
         while True:
             if record is not None:
                 record.attempts += 1
+            token = await self._token(signed_in, fresh)
+            sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
             try:
                 async with self._session().request(
-                    method, self.gateway + path, json=body, headers=headers
+                    method, self.gateway + path, json=body, headers=sent
                 ) as response:
                     status = response.status
                     answer = await response.json(content_type=None)
@@ -237,6 +276,10 @@ class Kiosks:
                 status, answer, retry_after = 0, {"error": exc.__class__.__name__}, None
             if status in ok or status in final:
                 return status, answer
+            if status == 401 and not fresh:
+                fresh = True  # the token lapsed in flight: sign in again, once
+                continue
+            fresh = False
             if status >= 500 and status not in RETRYABLE:
                 self.server_errors.append(f"{method} {path} -> {status} {answer}")
             elif status and status not in RETRYABLE:
@@ -245,6 +288,11 @@ class Kiosks:
                 raise GaveUp(f"{method} {path}: still {status} after retrying")
             await asyncio.sleep(min(float(retry_after or pause), 2.0))
             pause = min(pause * 2, 1.0)
+
+    async def _token(self, grant: Grant, fresh: bool) -> str:
+        if self._tokens is None:
+            self._tokens = TokenClient(self.issuer)
+        return await self._tokens.token(grant, fresh=fresh)
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None:
@@ -257,3 +305,5 @@ class Kiosks:
     async def close(self) -> None:
         if self._http is not None:
             await self._http.close()
+        if self._tokens is not None:
+            await self._tokens.close()

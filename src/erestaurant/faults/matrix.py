@@ -16,7 +16,7 @@ from typing import Any
 from erestaurant.faults import verify
 from erestaurant.faults.kiosk import Kiosks
 from erestaurant.faults.nemesis import FAULTS, Fault
-from erestaurant.faults.system import running
+from erestaurant.faults.system import UNLIMITED, running
 from erestaurant.platform import deadletter
 
 TIMEZONE = "Asia/Seoul"
@@ -70,8 +70,8 @@ async def run_fault(
     employees: int = 30,
 ) -> Result:
     fault: Fault = FAULTS[name](pace=pace, orders=orders)
-    with running(root / name, fault.env, tracebacks_allowed=True) as system:
-        kiosks = Kiosks(system.gateway)
+    with running(root / name, {**UNLIMITED, **fault.env}, tracebacks_allowed=True) as system:
+        kiosks = Kiosks(system.gateway, system.issuer)
         try:
             cards, menus = await kiosks.open_day(employees, orders)
             plans = kiosks.plans(orders, cards, menus)

@@ -17,6 +17,9 @@ from erestaurant.runner import free_ports
 from erestaurant.services import SETTINGS
 
 SERVICES = tuple(SETTINGS)
+# Load tools play many kiosks and cooks through a few clients: the gateway's rate limits,
+# which are per client, would measure the limit, not the system.
+UNLIMITED = {"GATEWAY_RATE_PER_DEVICE": "0", "GATEWAY_RATE_PER_USER": "0"}
 READY_SECONDS = 60.0
 STOP_SECONDS = 30.0
 
@@ -40,6 +43,11 @@ class LocalSystem:
     @property
     def gateway(self) -> str:
         return self.url("gateway")
+
+    @property
+    def issuer(self) -> str:
+        """The system's identity provider: the local one `up` started, or one it was given."""
+        return self.env.get("ERESTAURANT_AUTH_ISSUER", self.url("identity"))
 
     @property
     def nats_url(self) -> str:
@@ -71,6 +79,7 @@ class LocalSystem:
             **self.env,
             "ERESTAURANT_DATA_DIR": str(self.data_dir),
             "ERESTAURANT_NATS_URL": self.nats_url,
+            "ERESTAURANT_AUTH_ISSUER": self.issuer,
         }
 
 
@@ -84,11 +93,13 @@ def running(
     service may have logged a traceback.
     """
     root.mkdir(parents=True, exist_ok=True)
-    ports = dict(zip((*SERVICES, "nats"), free_ports(len(SERVICES) + 1), strict=True))
+    children = (*SERVICES, "nats", "identity")
+    ports = dict(zip(children, free_ports(len(children)), strict=True))
     ours = ("ERESTAURANT_", *(f"{s.upper()}_" for s in SERVICES))
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env.update({f"{name.upper()}_PORT": str(ports[name]) for name in SERVICES})
     env["ERESTAURANT_NATS_PORT"] = str(ports["nats"])
+    env["ERESTAURANT_IDENTITY_PORT"] = str(ports["identity"])
     env.update(extra_env or {})
     runs = len(list(root.glob("up*.log")))
     log_file = root / ("up.log" if runs == 0 else f"up-{runs + 1}.log")

@@ -1,8 +1,13 @@
-"""The gateway: a thin aiohttp reverse proxy.
+"""The gateway: a thin aiohttp reverse proxy, and the first check of who is asking.
 
 It adds the correlation id when the caller sent none and returns it on every answer. A
 service that cannot be reached is answered 503 with Retry-After (a kiosk retries), a
 service that does not answer in time 504, always with a JSON body.
+
+Every request it routes must carry an access token that verifies (401 otherwise); the
+gateway slows down a device or a person past their rate (429), removes any identity
+header a client made up, and forwards the token itself: each service checks it again and
+decides what the token's roles may do there.
 """
 
 from __future__ import annotations
@@ -12,16 +17,23 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import aiohttp
 import orjson
 import uvloop
 from aiohttp import web
 
+from erestaurant.gateway.limits import RateLimits
 from erestaurant.gateway.replicas import Replicas
 from erestaurant.gateway.settings import GatewaySettings
+from erestaurant.gateway.signin import Session, SignIn
 from erestaurant.platform import correlation
 from erestaurant.platform import logging as service_logging
+from erestaurant.platform.errors import ApiError
+from erestaurant.platform.oauth_client import TokenClient
+from erestaurant.platform.security import NO_TOKEN, Access, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +54,37 @@ HOP_BY_HOP = frozenset(
     )
 )
 
+# Headers by which some servers and proxies pass on who the caller is. No client may set
+# them: the only identity that crosses the gateway is the token, which each service checks.
+IDENTITY_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "Remote-User",
+        "X-Remote-User",
+        "X-Forwarded-User",
+        "X-Forwarded-Email",
+        "X-Forwarded-Groups",
+        "X-Forwarded-Preferred-Username",
+        "X-Forwarded-Access-Token",
+        "X-Auth-Request-User",
+        "X-Auth-Request-Email",
+        "X-Auth-Request-Access-Token",
+        "X-User",
+        "X-User-Id",
+        "X-User-Roles",
+        "X-Roles",
+        "X-Employee-Card-No",
+        "X-Client-Id",
+    )
+)
+IDENTITY_PREFIXES = ("x-auth-", "x-user-", "x-employee-")
+
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 ROUTES = web.AppKey("routes", dict)
 DRAINING = web.AppKey("draining", list)
+ACCESS = web.AppKey("access", Access)
+LIMITS = web.AppKey("limits", RateLimits)
+SIGNIN = web.AppKey("signin", SignIn)
 
 # Methods that change nothing, so a request may go to another replica after any failure.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -57,6 +97,70 @@ def _json(status: int, code: str, message: str, cid: str, **headers: str) -> web
         content_type="application/json",
         headers={correlation.HEADER: cid, **headers},
     )
+
+
+def _refusal(exc: ApiError, cid: str) -> web.Response:
+    return web.Response(
+        status=exc.status_code,
+        body=orjson.dumps(exc.body()),
+        content_type="application/json",
+        headers={correlation.HEADER: cid, **exc.headers},
+    )
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+@dataclass
+class Admitted:
+    token: str
+    renewed: Session | None  # a browser's session, renewed on the way: its new cookie
+
+
+async def _admit(request: web.Request) -> Admitted:
+    """The token the request goes on with (a bearer token, or a browser's session), or
+    ApiError: none, a bad one, a cross-site change, too many requests."""
+    token, renewed = _bearer(request), None
+    if token is None:
+        signin = request.app[SIGNIN]
+        token, renewed = await signin.token(request)
+        if token is None:
+            raise Unauthenticated(NO_TOKEN)
+        signin.check_origin(request)
+    access = request.app[ACCESS]
+    who = await access.principal(token)
+    if access.audience not in who.audiences:
+        raise Unauthenticated("the token is not meant for the cafeteria's API (audience)")
+    wait = request.app[LIMITS].wait(who)
+    if wait:
+        raise TooManyRequests(
+            f"too many requests from {who.client_id if who.client_id else who.subject};"
+            f" try again in {wait}s",
+            headers={"Retry-After": str(wait)},
+        )
+    return Admitted(token, renewed)
+
+
+class TooManyRequests(ApiError):
+    status_code = 429
+    code = "TOO_MANY_REQUESTS"
+
+
+def _forwarded(request: web.Request, token: str) -> dict[str, str]:
+    """The request's headers as a service gets them: no identity a client made up, no
+    cookie (the session stays at the gateway), and the token the gateway admitted."""
+    headers = {
+        k: v
+        for k, v in request.headers.items()
+        if k.lower() not in HOP_BY_HOP
+        and k.lower() not in IDENTITY_HEADERS
+        and not k.lower().startswith(IDENTITY_PREFIXES)
+        and k.lower() not in ("cookie", "authorization")
+    }
+    headers["Authorization"] = f"Bearer {token}"
+    return headers
 
 
 def _may_resend(request: web.Request, exc: aiohttp.ClientError) -> bool:
@@ -77,7 +181,11 @@ async def proxy(request: web.Request) -> web.StreamResponse:
     replicas: Replicas | None = request.app[ROUTES].get(prefix)
     if replicas is None:
         return _json(404, "NO_ROUTE", f"no service serves /{prefix}", cid)
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+    try:
+        admitted = await _admit(request)
+    except ApiError as refused:
+        return _refusal(refused, cid)
+    headers = _forwarded(request, admitted.token)
     headers[correlation.HEADER] = cid
     headers["X-Forwarded-For"] = request.remote or ""
     headers["X-Forwarded-Host"] = request.host
@@ -103,7 +211,10 @@ async def proxy(request: web.Request) -> web.StreamResponse:
             status,
             (time.perf_counter() - started) * 1000,
         )
-        return web.Response(status=status, body=content, headers=answer)
+        reply = web.Response(status=status, body=content, headers=answer)
+        if admitted.renewed is not None:
+            request.app[SIGNIN].keep(reply, admitted.renewed)
+        return reply
     return _json(
         503, "SERVICE_UNAVAILABLE", f"{prefix} is unavailable", cid, **{"Retry-After": "1"}
     )
@@ -124,6 +235,24 @@ async def _forward(
         return response.status, answer, content
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _answering(handler: Handler) -> Handler:
+    """A route of the gateway's own whose refusals are JSON answers like the services'."""
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        cid = request.headers.get(correlation.HEADER, "")[:128] or correlation.new_id()
+        try:
+            response = await handler(request)
+        except ApiError as exc:
+            return _refusal(exc, cid)
+        response.headers[correlation.HEADER] = cid
+        return response
+
+    return answer
+
+
 async def live(_: web.Request) -> web.Response:
     return web.json_response({"status": "UP"})
 
@@ -138,6 +267,12 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app = web.Application()
     app[ROUTES] = {prefix: Replicas(prefix, urls) for prefix, urls in settings.routes().items()}
     app[DRAINING] = []
+    app[ACCESS] = Access.of(settings)
+    tokens = TokenClient(settings.auth_issuer, settings.auth_token_url)
+    app[SIGNIN] = SignIn(settings, app[ACCESS], tokens)
+    app[LIMITS] = RateLimits(
+        settings.rate_per_device, settings.rate_per_user, settings.rate_burst_seconds
+    )
 
     async def session(app: web.Application):  # type: ignore[no-untyped-def]
         timeout = aiohttp.ClientTimeout(total=settings.upstream_timeout_seconds)
@@ -154,10 +289,17 @@ def create_app(settings: GatewaySettings) -> web.Application:
             checks.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await checks
+            await app[ACCESS].close()
+            await tokens.close()
 
     app.cleanup_ctx.append(session)
     app.router.add_get("/health/live", live)
     app.router.add_get("/health/ready", ready)
+    signin = app[SIGNIN]
+    app.router.add_get("/auth/login", _answering(signin.login))
+    app.router.add_get("/auth/callback", _answering(signin.callback))
+    app.router.add_get("/auth/me", _answering(signin.me))
+    app.router.add_post("/auth/logout", _answering(signin.logout))
     app.router.add_route("*", "/{tail:.*}", proxy)
     return app
 

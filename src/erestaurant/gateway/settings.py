@@ -2,16 +2,68 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import ClassVar
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from erestaurant.platform.settings import SHUTDOWN_DELAY, Port, ServerSettings, replica_urls
+from erestaurant.platform.settings import (
+    SHUTDOWN_DELAY,
+    AuthenticatedSettings,
+    Port,
+    replica_urls,
+)
 
 
-class GatewaySettings(ServerSettings):
+class GatewaySettings(AuthenticatedSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
     service = "gateway"
+    development_secrets: ClassVar[tuple[str, ...]] = ("client_secret", "session_key")
     port: Port = 8088
+    public_url: str = Field(
+        default="http://127.0.0.1:8088",
+        description=(
+            "The gateway's address as browsers reach it: where the identity provider sends"
+            " them back after signing in (`<public_url>/auth/callback`)."
+        ),
+    )
+    client_id: str = Field(
+        default="gateway",
+        description="The gateway's client at the identity provider, for browsers' sign-in.",
+    )
+    client_secret: SecretStr = Field(
+        default=SecretStr("dev-gateway-secret"),
+        description="The secret of the gateway's client (a Kubernetes Secret).",
+    )
+    session_key: SecretStr = Field(
+        default=SecretStr("dev-gateway-session-key-not-for-production"),
+        min_length=32,
+        description=(
+            "The key that encrypts browsers' session cookies (32 characters or more; a"
+            " Kubernetes Secret). Changing it signs everyone out."
+        ),
+    )
+    rate_per_device: float = Field(
+        default=20.0,
+        ge=0,
+        description=(
+            "Requests a second one kiosk device (client) may send through the gateway, on"
+            " average; past it the answer is 429 with Retry-After. 0: no limit."
+        ),
+    )
+    rate_per_user: float = Field(
+        default=10.0,
+        ge=0,
+        description="Requests a second one signed-in person may send, on average. 0: no limit.",
+    )
+    rate_burst_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description=(
+            "How many seconds' worth of requests a device or a person may send at once"
+            " before the average applies (the bucket of a token bucket)."
+        ),
+    )
     hall_url: str = Field(
         default="http://127.0.0.1:8081",
         description="Where /halls/** goes (comma-separate the URLs of several replicas).",

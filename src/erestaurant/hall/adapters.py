@@ -29,6 +29,7 @@ orders = Table(
     Column("status", String(16), nullable=False),
     Column("ordered_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=True),
+    Column("placed_by", String(255), nullable=True),
 )
 
 # Hall's own copy of the cards payment knows, so that ordering never calls payment.

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Path, Response, status
 from pydantic import Field, StrictInt
 
 from erestaurant.hall import handlers
 from erestaurant.hall.domain import (
     IdempotencyKeyReused,
+    Order,
     OrderNotCancellable,
     OrderStatus,
     UnknownCard,
@@ -23,20 +24,26 @@ from erestaurant.hall.kitchen_client import (
     KitchenUnavailable,
 )
 from erestaurant.hall.unit_of_work import HallUnitOfWork
+from erestaurant.platform.access import Principal, Role
 from erestaurant.platform.errors import (
+    EVERY_ROUTE,
     ApiError,
     Conflict,
     NotFound,
     Unavailable,
     Unprocessable,
+    answers,
     with_code,
 )
-from erestaurant.platform.schema import Camel, CardNo
+from erestaurant.platform.schema import Camel, CardNo, Id
+from erestaurant.platform.security import Access
+
+OrderId = Annotated[str, Path(max_length=64)]
 
 
 class NewOrder(Camel):
     employee_card_no: CardNo
-    menu_id: StrictInt
+    menu_id: Id
     qty: Annotated[StrictInt, Field(ge=1, le=100)] = 1
 
 
@@ -69,16 +76,45 @@ def _kitchen_refusal(exc: KitchenRefused) -> ApiError:
     return kind(exc.message or exc.code)
 
 
-def router(uow: Callable[[], HallUnitOfWork], kitchen: Kitchen) -> APIRouter:
-    api = APIRouter(prefix="/halls", tags=["hall"])
+def _visible(order: Order, who: Principal) -> bool:
+    """An order is the business of whoever placed it (a kiosk), of the employee who ate it,
+    and of an admin; to anyone else it does not exist."""
+    return (
+        who.is_admin
+        or order.placed_by == who.subject
+        or (Role.EMPLOYEE in who.roles and who.may_see_card(order.employee_card_no))
+    )
 
-    @api.post("/orders", status_code=status.HTTP_201_CREATED, response_model=OrderOut)
+
+def router(uow: Callable[[], HallUnitOfWork], kitchen: Kitchen, access: Access) -> APIRouter:
+    api = APIRouter(prefix="/halls", tags=["hall"], responses=answers(*EVERY_ROUTE))
+    kiosk = access.allow(Role.KIOSK)
+    kiosk_or_employee = access.allow(Role.KIOSK, Role.EMPLOYEE)
+
+    async def visible_order(order_id: str, who: Principal) -> Order:
+        try:
+            order = await handlers.get_order(order_id, uow())
+        except handlers.OrderNotFound as exc:
+            raise NotFound(str(exc)) from None
+        if not _visible(order, who):
+            raise NotFound(f"no order {order_id}")
+        return order
+
+    @api.post(
+        "/orders",
+        status_code=status.HTTP_201_CREATED,
+        response_model=OrderOut,
+        responses=answers(409, 503),
+    )
     async def place_order(
         body: NewOrder,
         response: Response,
+        who: Principal = kiosk,
         idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
     ) -> OrderOut:
-        cmd = handlers.PlaceOrder(body.employee_card_no, body.menu_id, body.qty, idempotency_key)
+        cmd = handlers.PlaceOrder(
+            body.employee_card_no, body.menu_id, body.qty, idempotency_key, who.subject
+        )
         try:
             order, created = await handlers.place_order(cmd, uow(), kitchen)
         except UnknownCard as exc:
@@ -99,15 +135,15 @@ def router(uow: Callable[[], HallUnitOfWork], kitchen: Kitchen) -> APIRouter:
             response.headers["Idempotent-Replayed"] = "true"
         return OrderOut.model_validate(order)
 
-    @api.get("/orders/{order_id}", response_model=OrderOut)
-    async def get_order(order_id: str) -> OrderOut:
-        try:
-            return OrderOut.model_validate(await handlers.get_order(order_id, uow()))
-        except handlers.OrderNotFound as exc:
-            raise NotFound(str(exc)) from None
+    @api.get("/orders/{order_id}", response_model=OrderOut, responses=answers(404))
+    async def get_order(order_id: OrderId, who: Principal = kiosk_or_employee) -> OrderOut:
+        return OrderOut.model_validate(await visible_order(order_id, who))
 
-    @api.post("/orders/{order_id}/cancel", response_model=OrderOut)
-    async def cancel_order(order_id: str) -> OrderOut:
+    @api.post(
+        "/orders/{order_id}/cancel", response_model=OrderOut, responses=answers(404, 409, 503)
+    )
+    async def cancel_order(order_id: OrderId, who: Principal = kiosk_or_employee) -> OrderOut:
+        await visible_order(order_id, who)
         try:
             return OrderOut.model_validate(await handlers.cancel_order(order_id, uow(), kitchen))
         except handlers.OrderNotFound as exc:

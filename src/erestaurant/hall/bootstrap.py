@@ -7,6 +7,8 @@ from erestaurant.hall.handlers import HANDLERS
 from erestaurant.hall.kitchen_client import Kitchen, KitchenCircuit, KitchenClient
 from erestaurant.hall.settings import HallSettings
 from erestaurant.hall.unit_of_work import HallUnitOfWork
+from erestaurant.platform.access import Role
+from erestaurant.platform.oauth_client import Grant, TokenClient
 from erestaurant.platform.runtime import Runtime
 from erestaurant.platform.store import SqlStore
 
@@ -21,13 +23,26 @@ def bootstrap(settings: HallSettings | None = None, kitchen: Kitchen | None = No
     runtime = Runtime(settings, store)
     if kitchen is None:
         circuit = KitchenCircuit(settings.breaker_failures, settings.breaker_cooldown_seconds)
+        tokens = TokenClient(settings.auth_issuer, settings.auth_token_url)
+        grant = Grant.client_credentials(
+            settings.client_id,
+            settings.client_secret.get_secret_value(),
+            Role.RESERVE_PORTIONS.value,
+            settings.auth_kitchen_audience,
+        )
+
+        async def token(fresh: bool) -> str:
+            return await tokens.token(grant, fresh=fresh)
+
         client = KitchenClient(
             settings.kitchen_url,
             settings.kitchen_timeout_seconds,
             settings.kitchen_retries,
             circuit,
+            token,
         )
         runtime.on_stop(client.close)
+        runtime.on_stop(tokens.close)
         # An open circuit is shown, not a reason to leave rotation: hall still serves reads.
         runtime.describe("kitchenCircuit", lambda: circuit.state)
         runtime.gauge(
@@ -38,5 +53,5 @@ def bootstrap(settings: HallSettings | None = None, kitchen: Kitchen | None = No
         kitchen = client
     uow = runtime.unit_of_work(HallUnitOfWork)
     runtime.subscribe(HANDLERS, uow)
-    runtime.app.include_router(api.router(uow, kitchen))
+    runtime.app.include_router(api.router(uow, kitchen, runtime.access))
     return runtime

@@ -51,6 +51,9 @@ class Order:
     ordered_at: datetime
     status: OrderStatus = OrderStatus.ORDERED
     updated_at: datetime | None = None
+    # Who placed it (a kiosk's client id, or the person's subject): a kiosk may cancel only
+    # the orders it placed itself.
+    placed_by: str | None = None
 
     def is_same_request(self, employee_card_no: str, menu_id: int, qty: int) -> bool:
         return (self.employee_card_no, self.menu_id, self.qty) == (employee_card_no, menu_id, qty)

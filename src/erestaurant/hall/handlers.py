@@ -48,6 +48,7 @@ class PlaceOrder:
     menu_id: int
     qty: int = 1
     idempotency_key: str | None = None
+    placed_by: str | None = None
 
     def order_id(self) -> str:
         if self.idempotency_key is None:
@@ -78,6 +79,7 @@ async def place_order(cmd: PlaceOrder, uow: HallUnitOfWork, kitchen: Kitchen) ->
         qty=cmd.qty,
         amount=reserved.amount,
         ordered_at=clock.now(),
+        placed_by=cmd.placed_by,
     )
     try:
         async with uow:

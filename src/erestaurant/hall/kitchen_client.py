@@ -6,6 +6,9 @@ tried again (``retries`` times). A circuit breaker (purgatory) wraps each call: 
 at once for ``cooldown`` seconds instead of making kiosks wait on a kitchen that is down;
 then one trial call goes through, and the circuit closes again if the kitchen answers. A
 refusal (sold out) or a busy kitchen (surge protection) is an answer, not a failure.
+
+Each call carries hall's own access token (client credentials, for the kitchen's
+audience), kept until it nearly expires; a 401 gets one fresh token and one more try.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import itertools
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,7 +28,11 @@ from purgatory import AsyncCircuitBreakerFactory, ContextChanged
 from purgatory.domain.model import OpenedState
 
 from erestaurant.platform import correlation
+from erestaurant.platform.oauth_client import ProviderUnavailable, TokenRefused
 from erestaurant.platform.settings import replica_urls
+
+# An access token for the kitchen: the one in hand, or a new one when asked for fresh.
+TokenSource = Callable[[bool], Awaitable[str]]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +57,10 @@ class KitchenUnavailable(Exception):
 
 class KitchenBusy(KitchenUnavailable):
     """The kitchen is at capacity and takes no new orders for now (surge protection)."""
+
+
+class Unauthorized(KitchenUnavailable):
+    """The kitchen refused hall's token (expired early, or a key the kitchen has not seen)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,9 @@ class KitchenClient:
         timeout_seconds: float,
         retries: int,
         circuit: KitchenCircuit,
+        token: TokenSource,
     ) -> None:
+        self._token = token
         # Several kitchen replicas: calls take turns, and a retry goes to the next one.
         self._replicas = replica_urls(base_url)
         self._turn = itertools.count()
@@ -140,11 +153,16 @@ class KitchenClient:
 
     async def _call(self, path: str, payload: dict[str, Any] | None) -> dict[str, Any]:
         first = next(self._turn)
+        # Got before the breaker: a provider that is down says nothing about the kitchen.
+        token = await self._access_token(False)
         async with self.circuit.guard():
             for attempt in range(self._retries + 1):
                 base_url = self._replicas[(first + attempt) % len(self._replicas)]
                 try:
-                    return await self._post(base_url + path, payload)
+                    return await self._post(base_url + path, payload, token)
+                except Unauthorized:
+                    token = await self._access_token(True)
+                    return await self._post(base_url + path, payload, token)
                 except KitchenBusy:
                     raise
                 except KitchenUnavailable:
@@ -153,10 +171,17 @@ class KitchenClient:
                     await asyncio.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _post(self, url: str, payload: dict[str, Any] | None) -> dict[str, Any]:
+    async def _access_token(self, fresh: bool) -> str:
+        try:
+            return await self._token(fresh)
+        except (ProviderUnavailable, TokenRefused) as exc:
+            log.warning("no token for the kitchen: %s", exc)
+            raise KitchenUnavailable(f"hall could not sign in to the kitchen: {exc}") from exc
+
+    async def _post(self, url: str, payload: dict[str, Any] | None, token: str) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
-        headers = {correlation.HEADER: correlation.current()}
+        headers = {correlation.HEADER: correlation.current(), "Authorization": f"Bearer {token}"}
         try:
             async with self._session.post(url, json=payload, headers=headers) as resp:
                 body: dict[str, Any] = await resp.json(content_type=None)
@@ -167,6 +192,8 @@ class KitchenClient:
             raise KitchenBusy(str(body.get("message", "")), _seconds(retry_after))
         if status >= 500:
             raise KitchenUnavailable(f"kitchen answered {status}")
+        if status in (401, 403):
+            raise Unauthorized(f"kitchen refused hall's token: {body.get('message', status)}")
         if status >= 400:
             raise KitchenRefused(str(body.get("error", status)), str(body.get("message", "")))
         return body

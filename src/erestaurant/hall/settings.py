@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import ClassVar
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from erestaurant.platform.settings import Port, ServiceSettings
@@ -11,7 +13,19 @@ from erestaurant.platform.settings import Port, ServiceSettings
 class HallSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="HALL_", extra="ignore", frozen=True)
     service = "hall"
+    development_secrets: ClassVar[tuple[str, ...]] = ("client_secret",)
     port: Port = 8081
+    client_id: str = Field(
+        default="hall",
+        description=(
+            "Hall's client at the identity provider: it gets tokens for the kitchen's"
+            " reservations with client credentials."
+        ),
+    )
+    client_secret: SecretStr = Field(
+        default=SecretStr("dev-hall-secret"),
+        description="The secret of hall's client (a Kubernetes Secret).",
+    )
     kitchen_url: str = Field(
         default="http://127.0.0.1:8082",
         description=(

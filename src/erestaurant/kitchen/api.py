@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import Field, StrictInt, StrictStr
 from sqlalchemy.exc import IntegrityError
 
@@ -24,8 +24,20 @@ from erestaurant.kitchen.domain import (
 )
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform import clock
-from erestaurant.platform.errors import Conflict, NotFound, Unavailable, with_code
-from erestaurant.platform.schema import Camel
+from erestaurant.platform.access import Role
+from erestaurant.platform.errors import (
+    EVERY_ROUTE,
+    Conflict,
+    NotFound,
+    Unavailable,
+    answers,
+    with_code,
+)
+from erestaurant.platform.schema import Camel, Id
+from erestaurant.platform.security import Access
+
+CookId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+OrderId = Annotated[str, Path(max_length=64)]
 
 
 class NewMenu(Camel):
@@ -59,7 +71,7 @@ class CookChange(Camel):
 
 class ReservationIn(Camel):
     order_id: Annotated[StrictStr, Field(min_length=1, max_length=64)]
-    menu_id: StrictInt
+    menu_id: Id
     qty: Annotated[StrictInt, Field(ge=1, le=100)]
 
 
@@ -87,10 +99,20 @@ def router(
     timezone: str,
     admission: Admission,
     busy_retry_after: int,
+    access: Access,
+    reservation_audience: str,
 ) -> APIRouter:
-    api = APIRouter(prefix="/kitchens", tags=["kitchen"])
+    api = APIRouter(prefix="/kitchens", tags=["kitchen"], responses=answers(*EVERY_ROUTE))
+    kitchen = access.allow(Role.KITCHEN)
+    anyone = access.allow(Role.KIOSK, Role.EMPLOYEE, Role.KITCHEN, Role.PAYROLL)
+    hall = access.service(Role.RESERVE_PORTIONS, reservation_audience)
 
-    @api.post("/menus", status_code=status.HTTP_201_CREATED, response_model=MenuOut)
+    @api.post(
+        "/menus",
+        status_code=status.HTTP_201_CREATED,
+        response_model=MenuOut,
+        dependencies=[kitchen],
+    )
     async def register_menu(body: NewMenu) -> MenuOut:
         menu = await handlers.register_menu(
             handlers.RegisterMenu(body.name, body.price, body.daily_portions), uow()
@@ -104,7 +126,7 @@ def router(
             remaining=menu.daily_portions,
         )
 
-    @api.get("/menus", response_model=list[MenuOut])
+    @api.get("/menus", response_model=list[MenuOut], dependencies=[anyone])
     async def list_menus() -> list[MenuOut]:
         today = clock.business_day(clock.now(), timezone)
         async with uow() as tx:
@@ -120,7 +142,7 @@ def router(
             for menu, reserved in rows
         ]
 
-    @api.get("/cooks", response_model=list[CookOut])
+    @api.get("/cooks", response_model=list[CookOut], dependencies=[kitchen])
     async def list_cooks(
         status: CookStatus | None = None,
         order_id: Annotated[str | None, Query(alias="orderId", max_length=64)] = None,
@@ -130,16 +152,23 @@ def router(
             tickets = await tx.tickets.list(status, limit, order_id)
         return [CookOut.model_validate(t) for t in tickets]
 
-    @api.get("/cooks/{cook_id}", response_model=CookOut)
-    async def get_cook(cook_id: int) -> CookOut:
+    @api.get(
+        "/cooks/{cook_id}", response_model=CookOut, responses=answers(404), dependencies=[kitchen]
+    )
+    async def get_cook(cook_id: CookId) -> CookOut:
         async with uow() as tx:
             ticket = await tx.tickets.get(cook_id)
         if ticket is None:
             raise NotFound(f"no cooking ticket {cook_id}")
         return CookOut.model_validate(ticket)
 
-    @api.patch("/cooks/{cook_id}", response_model=CookOut)
-    async def change_cook(cook_id: int, body: CookChange) -> CookOut:
+    @api.patch(
+        "/cooks/{cook_id}",
+        response_model=CookOut,
+        responses=answers(404, 409),
+        dependencies=[kitchen],
+    )
+    async def change_cook(cook_id: CookId, body: CookChange) -> CookOut:
         try:
             ticket = await handlers.change_cook_status(cook_id, CookStatus(body.status), uow())
         except handlers.TicketNotFound as exc:
@@ -150,7 +179,16 @@ def router(
 
     # -- the synchronous calls hall makes (Req/Resp) ----------------------------------------
 
-    @api.post("/reservations", response_model=ReservationOut, status_code=201)
+    @api.post(
+        "/reservations",
+        response_model=ReservationOut,
+        status_code=201,
+        responses={
+            200: {"model": ReservationOut, "description": "Reserved before for this order"},
+            **answers(409, 503),
+        },
+        dependencies=[hall],
+    )
     async def reserve(body: ReservationIn, response: Response) -> ReservationOut:
         cmd = handlers.ReservePortions(body.order_id, body.menu_id, body.qty)
         try:
@@ -175,8 +213,13 @@ def router(
             response.status_code = status.HTTP_200_OK
         return ReservationOut.model_validate(reservation)
 
-    @api.post("/reservations/{order_id}/cancel", response_model=ReservationOut)
-    async def cancel_reservation(order_id: str) -> ReservationOut:
+    @api.post(
+        "/reservations/{order_id}/cancel",
+        response_model=ReservationOut,
+        responses=answers(404, 409),
+        dependencies=[hall],
+    )
+    async def cancel_reservation(order_id: OrderId) -> ReservationOut:
         try:
             reservation = await handlers.cancel_for_order(order_id, uow())
         except handlers.ReservationNotFound as exc:

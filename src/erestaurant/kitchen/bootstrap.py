@@ -16,7 +16,8 @@ def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
     store = SqlStore(
         settings.service, settings.database, adapters.metadata, adapters.outbox, adapters.inbox
     )
-    runtime = Runtime(settings, store)
+    # Hall's reservations come with tokens for the kitchen's own audience.
+    runtime = Runtime(settings, store, (settings.auth_kitchen_audience,))
     uow = runtime.unit_of_work(KitchenUnitOfWork)
     admission = Admission(
         capacity=settings.max_open_orders,
@@ -24,7 +25,14 @@ def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
     )
     runtime.subscribe(handlers(settings.timezone), uow)
     runtime.app.include_router(
-        api.router(uow, settings.timezone, admission, settings.busy_retry_after_seconds)
+        api.router(
+            uow,
+            settings.timezone,
+            admission,
+            settings.busy_retry_after_seconds,
+            runtime.access,
+            settings.auth_kitchen_audience,
+        )
     )
     runtime.every(
         "reservation expiry",

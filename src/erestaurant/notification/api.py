@@ -10,7 +10,10 @@ from fastapi import APIRouter, Query
 
 from erestaurant.notification.domain import MessageStatus
 from erestaurant.notification.unit_of_work import NotificationUnitOfWork
+from erestaurant.platform.access import Principal, Role
+from erestaurant.platform.errors import EVERY_ROUTE, answers
 from erestaurant.platform.schema import Camel
+from erestaurant.platform.security import Access, card_to_read
 
 
 class MessageOut(Camel):
@@ -22,20 +25,30 @@ class MessageOut(Camel):
     sent_at: datetime
 
 
-def router(uow: Callable[[], NotificationUnitOfWork]) -> APIRouter:
-    api = APIRouter(prefix="/notifications", tags=["notification"])
+def router(uow: Callable[[], NotificationUnitOfWork], access: Access) -> APIRouter:
+    api = APIRouter(
+        prefix="/notifications", tags=["notification"], responses=answers(*EVERY_ROUTE, 404)
+    )
+    employee = access.allow(Role.EMPLOYEE)
 
     @api.get("/messages", response_model=list[MessageOut])
     async def messages(
+        who: Principal = employee,
         employee_card_no: Annotated[
-            str, Query(alias="employeeCardNo", min_length=1, max_length=32)
-        ],
+            str | None,
+            Query(
+                alias="employeeCardNo",
+                min_length=1,
+                max_length=32,
+                description="Whose messages; an employee's own if left out.",
+            ),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[MessageOut]:
+        card = card_to_read(who, employee_card_no)
         async with uow() as tx:
             return [
-                MessageOut.model_validate(m)
-                for m in await tx.messages.of_employee(employee_card_no, limit)
+                MessageOut.model_validate(m) for m in await tx.messages.of_employee(card, limit)
             ]
 
     return api

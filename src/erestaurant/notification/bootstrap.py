@@ -18,5 +18,5 @@ def bootstrap(settings: NotificationSettings | None = None) -> Runtime:
     runtime = Runtime(settings, store)
     uow = runtime.unit_of_work(NotificationUnitOfWork)
     runtime.subscribe(HANDLERS, uow)
-    runtime.app.include_router(api.router(uow))
+    runtime.app.include_router(api.router(uow, runtime.access))
     return runtime

@@ -14,8 +14,10 @@ from pydantic import Field, StrictStr
 from erestaurant.payment import handlers
 from erestaurant.payment.domain import CardAlreadyRegistered, PaymentStatus
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
-from erestaurant.platform.errors import Conflict, NotFound, with_code
+from erestaurant.platform.access import Principal, Role
+from erestaurant.platform.errors import EVERY_ROUTE, Conflict, NotFound, answers, with_code
 from erestaurant.platform.schema import Camel, CardNo
+from erestaurant.platform.security import Access, card_to_read
 
 PayPeriod = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
 
@@ -57,10 +59,21 @@ class Payroll(Camel):
 CardTakenError = with_code(Conflict, "CARD_ALREADY_REGISTERED")
 
 
-def router(uow: Callable[[], PaymentUnitOfWork]) -> APIRouter:
-    api = APIRouter(prefix="/payments", tags=["payment"])
+def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
+    api = APIRouter(prefix="/payments", tags=["payment"], responses=answers(*EVERY_ROUTE))
+    payroll_office = access.allow(Role.PAYROLL)
+    payroll_or_employee = access.allow(Role.PAYROLL, Role.EMPLOYEE)
 
-    @api.post("/employees", status_code=status.HTTP_201_CREATED, response_model=EmployeeOut)
+    @api.post(
+        "/employees",
+        status_code=status.HTTP_201_CREATED,
+        response_model=EmployeeOut,
+        responses={
+            200: {"model": EmployeeOut, "description": "Registered before, with this name"},
+            **answers(409),
+        },
+        dependencies=[payroll_office],
+    )
     async def register_employee(body: NewEmployee, response: Response) -> EmployeeOut:
         cmd = handlers.RegisterEmployee(body.employee_card_no, body.name)
         try:
@@ -71,32 +84,46 @@ def router(uow: Callable[[], PaymentUnitOfWork]) -> APIRouter:
             response.status_code = status.HTTP_200_OK
         return EmployeeOut.model_validate(employee)
 
-    @api.get("/employees", response_model=list[EmployeeOut])
+    @api.get("/employees", response_model=list[EmployeeOut], dependencies=[payroll_office])
     async def list_employees() -> list[EmployeeOut]:
         async with uow() as tx:
             return [EmployeeOut.model_validate(e) for e in await tx.employees.list()]
 
-    @api.get("/employees/{employee_card_no}", response_model=EmployeeOut)
-    async def get_employee(employee_card_no: str) -> EmployeeOut:
+    @api.get("/employees/{employee_card_no}", response_model=EmployeeOut, responses=answers(404))
+    async def get_employee(
+        employee_card_no: Annotated[str, Path(max_length=32)],
+        who: Principal = payroll_or_employee,
+    ) -> EmployeeOut:
+        card_to_read(who, employee_card_no, Role.PAYROLL)
         async with uow() as tx:
             employee = await tx.employees.get(employee_card_no)
         if employee is None:
             raise NotFound(f"no payroll account for card {employee_card_no}")
         return EmployeeOut.model_validate(employee)
 
-    @api.get("/payments", response_model=list[PaymentOut])
+    @api.get("/payments", response_model=list[PaymentOut], responses=answers(404))
     async def list_payments(
+        who: Principal = payroll_or_employee,
         employee_card_no: Annotated[
-            str, Query(alias="employeeCardNo", min_length=1, max_length=32)
-        ],
+            str | None,
+            Query(
+                alias="employeeCardNo",
+                min_length=1,
+                max_length=32,
+                description="Whose deductions; an employee's own if left out.",
+            ),
+        ] = None,
     ) -> list[PaymentOut]:
+        card = card_to_read(who, employee_card_no, Role.PAYROLL)
         async with uow() as tx:
-            return [
-                PaymentOut.model_validate(p)
-                for p in await tx.payments.of_employee(employee_card_no)
-            ]
+            return [PaymentOut.model_validate(p) for p in await tx.payments.of_employee(card)]
 
-    @api.get("/payroll/{pay_period}", response_model=Payroll)
+    @api.get(
+        "/payroll/{pay_period}",
+        response_model=Payroll,
+        dependencies=[payroll_office],
+        responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    )
     async def payroll(
         pay_period: PayPeriod, format: Literal["json", "csv"] = "json"
     ) -> Payroll | Response:
@@ -107,7 +134,9 @@ def router(uow: Callable[[], PaymentUnitOfWork]) -> APIRouter:
             ]
         if format == "csv":
             return Response(
-                _csv(lines),
+                # A byte order mark: Excel reads the file as UTF-8 only with one, and Korean
+                # names come out garbled without.
+                "\ufeff" + payroll_csv(lines),
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="payroll-{pay_period}.csv"'},
             )
@@ -120,10 +149,21 @@ def router(uow: Callable[[], PaymentUnitOfWork]) -> APIRouter:
     return api
 
 
-def _csv(lines: list[PayrollLine]) -> str:
+def payroll_csv(lines: list[PayrollLine]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["employeeCardNo", "name", "deductions", "totalAmount"])
     for line in lines:
-        writer.writerow([line.employee_card_no, line.name, line.deductions, line.total_amount])
+        writer.writerow(
+            [_cell(line.employee_card_no), _cell(line.name), line.deductions, line.total_amount]
+        )
     return out.getvalue()
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV
+# injection): such a text cell is given a leading apostrophe, which shows it as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

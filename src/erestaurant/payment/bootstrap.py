@@ -18,5 +18,5 @@ def bootstrap(settings: PaymentSettings | None = None) -> Runtime:
     runtime = Runtime(settings, store)
     uow = runtime.unit_of_work(PaymentUnitOfWork)
     runtime.subscribe(handlers(settings.timezone), uow)
-    runtime.app.include_router(api.router(uow))
+    runtime.app.include_router(api.router(uow, runtime.access))
     return runtime

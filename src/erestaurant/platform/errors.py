@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 
 class ApiError(Exception):
     status_code = 400
@@ -45,3 +47,42 @@ class Unavailable(ApiError):
 def with_code(base: type[ApiError], code: str) -> type[ApiError]:
     """A subclass of an error kind with its own machine-readable code."""
     return type(code.title().replace("_", ""), (base,), {"code": code})
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a machine-readable code, a sentence, and details by code."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str = Field(examples=["SOLD_OUT"])
+    message: str = Field(examples=["menu 3 is sold out for today"])
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+_ANSWERS: dict[int, tuple[str, dict[str, Any]]] = {
+    400: ("The body is not valid JSON", {}),
+    401: (
+        "No access token, or one that does not verify",
+        {"WWW-Authenticate": {"description": "Bearer challenge", "schema": {"type": "string"}}},
+    ),
+    403: ("The token lacks the role this needs", {}),
+    404: ("Not found (or not yours)", {}),
+    409: ("Refused in the current state", {}),
+    422: ("The request is not one this can take", {}),
+    429: ("Too many requests from this device or person", _RETRY_AFTER),
+    503: ("Not now: try again after Retry-After", _RETRY_AFTER),
+}
+
+
+# What any route of a service may answer: a body that is not JSON, no or a bad token, a
+# token without the role, a request it cannot take, and the identity provider's keys out of
+# reach (a token cannot be checked for now).
+EVERY_ROUTE = (400, 401, 403, 422, 503)
+
+
+def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers of a route, for its OpenAPI ``responses``."""
+    return {
+        status: {"model": ErrorBody, "description": _ANSWERS[status][0]}
+        | ({"headers": _ANSWERS[status][1]} if _ANSWERS[status][1] else {})
+        for status in statuses
+    }

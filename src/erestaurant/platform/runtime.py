@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from erestaurant.platform import failpoints
@@ -25,6 +25,7 @@ from erestaurant.platform import logging as service_logging
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer, Handlers
 from erestaurant.platform.relay import OutboxRelay
+from erestaurant.platform.security import Access
 from erestaurant.platform.settings import ServiceSettings
 from erestaurant.platform.store import SqlStore, Store
 from erestaurant.platform.uow import Transaction, UnitOfWork
@@ -39,10 +40,15 @@ STOP_TIMEOUT_SECONDS = 10.0
 
 
 class Runtime:
-    def __init__(self, settings: ServiceSettings, store: Store) -> None:
+    def __init__(
+        self, settings: ServiceSettings, store: Store, extra_audiences: tuple[str, ...] = ()
+    ) -> None:
         self.settings = settings
         failpoints.arm(settings.failpoints)
         self.store = store
+        # Who may call which route: every route but health, metrics and the API docs.
+        self.access = Access.of(settings, *extra_audiences)
+        self._closers: list[Callable[[], Awaitable[None]]] = [self.access.close]
         self.broker = Broker(
             settings.nats_url, settings.stream, settings.service, settings.stream_replicas
         )
@@ -56,7 +62,6 @@ class Runtime:
         self._consumer: EventConsumer | None = None
         self._consumer_task: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._closers: list[Callable[[], Awaitable[None]]] = []
         self._details: dict[str, Callable[[], object]] = {}
         self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
         self.app: FastAPI = create_app(f"e-restaurant {settings.service}")
@@ -64,7 +69,14 @@ class Runtime:
         self.app.add_api_route("/health/live", self._live, methods=["GET"], tags=["health"])
         self.app.add_api_route("/health/ready", self._ready, methods=["GET"], tags=["health"])
         self.metrics = CollectorRegistry()
-        self.app.add_api_route("/metrics", self._metrics, methods=["GET"], tags=["health"])
+        self.app.add_api_route(
+            "/metrics",
+            self._metrics,
+            methods=["GET"],
+            tags=["health"],
+            response_class=PlainTextResponse,
+            responses={200: {"description": "Prometheus' text format"}},
+        )
 
     def unit_of_work(self, kind: type[U]) -> Callable[[], U]:
         """A factory of the service's units of work, each waking the relay on commit."""

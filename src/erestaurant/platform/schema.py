@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 from pydantic.alias_generators import to_camel
 
 
@@ -30,3 +30,7 @@ CardNo = Annotated[
     BeforeValidator(_card_digits),
     StringConstraints(strict=True, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$"),
 ]
+
+# Ids the databases number (64-bit integers on every engine); a larger number is refused as
+# bad input instead of overflowing a driver.
+Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]

@@ -8,17 +8,20 @@ log level, the cafeteria's time zone); a service's own start with its name (``HA
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from erestaurant.platform import failpoints
+from erestaurant.platform.access import ClaimNames
 
 DEFAULT_NATS_PORT = 4322
+DEFAULT_IDENTITY_PORT = 8090
+DEVELOPMENT: Literal["development"] = "development"
 ASYNC_HINT = "postgresql+asyncpg://, mysql+aiomysql:// or sqlite+aiosqlite:///"
 
 Port = Annotated[int, Field(ge=1, le=65535, description="The port to listen on.")]
@@ -78,6 +81,120 @@ class ServerSettings(Settings):
     port: Port
 
 
+class AuthenticatedSettings(ServerSettings):
+    """A process that checks the access token of every request (the gateway, each service).
+
+    ``development_secrets`` names the fields whose defaults are development values, known to
+    anyone who reads this code: outside the development environment the process refuses to
+    start while one of them is left at its default.
+    """
+
+    development_secrets: ClassVar[tuple[str, ...]] = ()
+
+    environment: Literal["development", "production"] = Field(
+        default=DEVELOPMENT,
+        validation_alias="ERESTAURANT_ENVIRONMENT",
+        description=(
+            "`development` (the default: `erestaurant up` on a laptop, with the local identity"
+            " provider and development secrets) or `production`, where every service refuses"
+            " to start on a development secret."
+        ),
+    )
+    auth_issuer: str = Field(
+        default=f"http://127.0.0.1:{DEFAULT_IDENTITY_PORT}",
+        validation_alias="ERESTAURANT_AUTH_ISSUER",
+        description=(
+            "The OpenID Connect provider whose access tokens are accepted: exactly the `iss`"
+            " of its tokens. `up` starts the local provider unless this is set."
+        ),
+    )
+    auth_jwks_url: str | None = Field(
+        default=None,
+        validation_alias="ERESTAURANT_AUTH_JWKS_URL",
+        description=(
+            "Where the provider publishes its signing keys. Default: the `jwks_uri` of its"
+            " discovery document (`<issuer>/.well-known/openid-configuration`). Set it when"
+            " the services reach the provider by another address than its issuer URL."
+        ),
+    )
+    auth_token_url: str | None = Field(
+        default=None,
+        validation_alias="ERESTAURANT_AUTH_TOKEN_URL",
+        description=(
+            "The provider's token endpoint, where hall (and the gateway's sign-in) get"
+            " tokens. Default: the `token_endpoint` of its discovery document."
+        ),
+    )
+    auth_audience: str = Field(
+        default="erestaurant",
+        validation_alias="ERESTAURANT_AUTH_AUDIENCE",
+        description="The `aud` a token must carry to be accepted by the public API.",
+    )
+    auth_kitchen_audience: str = Field(
+        default="urn:erestaurant:kitchen",
+        validation_alias="ERESTAURANT_AUTH_KITCHEN_AUDIENCE",
+        description=(
+            "The `aud` of the tokens hall gets to reserve portions (a resource indicator,"
+            " RFC 8707): the kitchen's reservations accept only these, and nothing else does."
+        ),
+    )
+    auth_roles_claim: str = Field(
+        default="roles",
+        validation_alias="ERESTAURANT_AUTH_ROLES_CLAIM",
+        description=(
+            "The claim that lists a user's roles; a dotted path reaches into an object"
+            " (`realm_access.roles` for Keycloak). Granted scopes that name a role count too."
+        ),
+    )
+    auth_card_claim: str = Field(
+        default="attributes.employee_card_no",
+        validation_alias="ERESTAURANT_AUTH_CARD_CLAIM",
+        description="The claim that holds an employee's card number (a dotted path).",
+    )
+    auth_leeway_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=300,
+        validation_alias="ERESTAURANT_AUTH_LEEWAY_SECONDS",
+        description="How far the provider's clock and ours may disagree on a token's times.",
+    )
+    auth_revoked_clients: str = Field(
+        default="",
+        validation_alias="ERESTAURANT_AUTH_REVOKED_CLIENTS",
+        description=(
+            "Client ids (comma-separated) refused at once, before their tokens expire: a"
+            " kiosk that was stolen. Revoke it at the provider too, so it gets no new token."
+        ),
+    )
+
+    @property
+    def claim_names(self) -> ClaimNames:
+        return ClaimNames(roles=self.auth_roles_claim, card_no=self.auth_card_claim)
+
+    @property
+    def revoked_clients(self) -> frozenset[str]:
+        return frozenset(c.strip() for c in self.auth_revoked_clients.split(",") if c.strip())
+
+    @model_validator(mode="after")
+    def _no_development_secret_in_production(self) -> Self:
+        if self.environment == DEVELOPMENT:
+            return self
+        prefix = self.model_config.get("env_prefix", "")
+        for name in self.development_secrets:
+            value, default = getattr(self, name), type(self).model_fields[name].default
+            if _secret(value) == _secret(default):
+                raise ValueError(
+                    f"{prefix}{name}".upper() + " is left at its development default;"
+                    " give it a secret of your own (ERESTAURANT_ENVIRONMENT is"
+                    f" {self.environment})"
+                )
+        return self
+
+
+def _secret(value: object) -> object:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
 SHUTDOWN_DELAY = Field(
     default=1.0,
     ge=0,
@@ -91,7 +208,7 @@ SHUTDOWN_DELAY = Field(
 )
 
 
-class ServiceSettings(ServerSettings):
+class ServiceSettings(AuthenticatedSettings):
     """A service with a database and the broker."""
 
     shutdown_delay_seconds: float = SHUTDOWN_DELAY
@@ -236,7 +353,10 @@ def _explain(cls: type[Settings], exc: ValidationError) -> str:
     prefix = cls.model_config.get("env_prefix", "")
     lines = [f"{cls.service}: invalid configuration"]
     for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "?"
+        if not error["loc"]:  # a rule over several fields: its message names them
+            lines.append(f"  {error['msg'].removeprefix('Value error, ')}")
+            continue
+        field = str(error["loc"][0])
         info = cls.model_fields.get(field)
         alias = info.validation_alias if info else None
         variable = alias if isinstance(alias, str) else f"{prefix}{field}".upper()

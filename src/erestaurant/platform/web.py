@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from erestaurant.platform import correlation
@@ -69,14 +70,25 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
     return _error(422, "INVALID_REQUEST", summary, problems=problems)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route of the path; one path may be
+        # served by several (GET and PATCH of a ticket).
+        headers["Allow"] = ", ".join(_methods_at(request))
     return JSONResponse(
-        {"error": code, "message": str(exc.detail)},
-        status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        {"error": code, "message": str(exc.detail)}, status_code=exc.status_code, headers=headers
     )
+
+
+def _methods_at(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

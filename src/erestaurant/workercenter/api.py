@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from erestaurant.platform.errors import NotFound
+from erestaurant.platform.access import Principal, Role
+from erestaurant.platform.errors import EVERY_ROUTE, NotFound, answers
 from erestaurant.platform.schema import Camel
+from erestaurant.platform.security import Access, card_to_read
 from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
 
 
@@ -26,27 +28,37 @@ class MyPageOut(Camel):
     updated_at: datetime
 
 
-def router(uow: Callable[[], WorkercenterUnitOfWork]) -> APIRouter:
-    api = APIRouter(prefix="/workercenters", tags=["workercenter"])
+def router(uow: Callable[[], WorkercenterUnitOfWork], access: Access) -> APIRouter:
+    api = APIRouter(
+        prefix="/workercenters", tags=["workercenter"], responses=answers(*EVERY_ROUTE, 404)
+    )
+    employee = access.allow(Role.EMPLOYEE)
 
     @api.get("/mypages", response_model=list[MyPageOut])
     async def my_pages(
+        who: Principal = employee,
         employee_card_no: Annotated[
-            str, Query(alias="employeeCardNo", min_length=1, max_length=32)
-        ],
+            str | None,
+            Query(
+                alias="employeeCardNo",
+                min_length=1,
+                max_length=32,
+                description="Whose orders; an employee's own if left out.",
+            ),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[MyPageOut]:
+        card = card_to_read(who, employee_card_no)
         async with uow() as tx:
-            return [
-                MyPageOut.model_validate(r)
-                for r in await tx.mypages.of_employee(employee_card_no, limit)
-            ]
+            return [MyPageOut.model_validate(r) for r in await tx.mypages.of_employee(card, limit)]
 
     @api.get("/mypages/{order_id}", response_model=MyPageOut)
-    async def my_page(order_id: str) -> MyPageOut:
+    async def my_page(
+        order_id: Annotated[str, Path(max_length=64)], who: Principal = employee
+    ) -> MyPageOut:
         async with uow() as tx:
             row = await tx.mypages.get(order_id)
-        if row is None:
+        if row is None or not (who.is_admin or who.may_see_card(row.employee_card_no)):
             raise NotFound(f"no order {order_id} in the view (yet)")
         return MyPageOut.model_validate(row)
 

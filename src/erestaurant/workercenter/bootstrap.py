@@ -36,5 +36,5 @@ def bootstrap(settings: WorkercenterSettings | None = None) -> Runtime:
     runtime = Runtime(settings, store)
     uow = unit_of_work(store)
     runtime.subscribe(HANDLERS, uow)
-    runtime.app.include_router(api.router(uow))
+    runtime.app.include_router(api.router(uow, runtime.access))
     return runtime

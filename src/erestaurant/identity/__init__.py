@@ -1,0 +1,1 @@
+"""Identity: the local OpenID Connect provider, and signing in to it."""
