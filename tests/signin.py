@@ -10,21 +10,49 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Coroutine, Generator
 
 import httpx
 import jwt
 
+from erestaurant.hall.settings import HallSettings
 from erestaurant.identity import signin
 from erestaurant.platform.access import Role
+from erestaurant.platform.oauth_client import Grant, TokenClient
 
 RENEW_BEFORE_SECONDS = 60
+_HALL = HallSettings.model_fields
+# Hall's own client, as the local provider is seeded with it: tokens for the kitchen only.
+HALL_GRANT = Grant.client_credentials(
+    str(_HALL["client_id"].default),
+    _HALL["client_secret"].default.get_secret_value(),
+    Role.RESERVE_PORTIONS.value,
+    str(_HALL["auth_kitchen_audience"].default),
+)
+
+
+def _in_thread(work: Coroutine[object, object, str]) -> str:
+    """Run ``work`` to its end whether or not an event loop runs in this thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def token(issuer: str, role: Role, card: str | None = None, kiosk: str | None = None) -> str:
-    """A token from the provider, whether or not an event loop runs in this thread."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, signin.token(role, issuer, card=card, kiosk=kiosk)).result()
+    """A token from the provider for one of its demo accounts or kiosks."""
+    return _in_thread(signin.token(role, issuer, card=card, kiosk=kiosk))
+
+
+def grant_token(issuer: str, grant: Grant) -> str:
+    """A token for ``grant`` (a client's own credentials) from the provider."""
+
+    async def get() -> str:
+        client = TokenClient(issuer)
+        try:
+            return await client.token(grant)
+        finally:
+            await client.close()
+
+    return _in_thread(get())
 
 
 class SignedIn(httpx.Auth):

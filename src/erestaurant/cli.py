@@ -100,7 +100,7 @@ def _run(args: argparse.Namespace) -> int:
         return faults_command.run(args)
     if args.command == "deadletters":
         return asyncio.run(deadletters.run(args))
-    if args.command in ("identity", "token"):
+    if args.command in ("identity", "token", "kiosks"):
         return identity_command.run(args)
     if args.command == "nats":
         from erestaurant.runner import serve_nats

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from erestaurant.identity import local, signin
+from erestaurant.identity.kiosks import KioskAdmin, KioskRefused
+from erestaurant.identity.management import Management
 from erestaurant.platform.access import Role
 from erestaurant.platform.oauth_client import ProviderUnavailable, TokenRefused
 from erestaurant.platform.settings import DEFAULT_IDENTITY_PORT
@@ -43,6 +45,16 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     token.add_argument("--kiosk", default=None, help="for kiosk: which kiosk (default kiosk-1)")
 
+    kiosks = commands.add_parser(
+        "kiosks", help="add, list or revoke kiosks (clients) at the local provider"
+    )
+    what = kiosks.add_subparsers(dest="kiosks", required=True)
+    what.add_parser("list", help="the seeded kiosks and those added")
+    add = what.add_parser("add", help="a new kiosk client; prints its secret, once")
+    add.add_argument("client_id")
+    revoke = what.add_parser("revoke", help="delete an added kiosk's client: no new tokens")
+    revoke.add_argument("client_id")
+
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "identity":
@@ -59,4 +71,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"no token: {exc} (is `erestaurant up` running?)", file=sys.stderr)
         return 1
     print(token, flush=True)
+    return 0
+
+
+def _kiosks(args: argparse.Namespace, issuer: str) -> int:
+    admin = KioskAdmin(Management(issuer))
+    try:
+        if args.kiosks == "add":
+            kiosk = asyncio.run(admin.add(args.client_id))
+            print(f"kiosk {kiosk.client_id} added; its secret (shown this once):")
+            print(kiosk.secret)
+        elif args.kiosks == "revoke":
+            asyncio.run(admin.revoke(args.client_id))
+            print(
+                f"kiosk {args.client_id} revoked: it gets no new token. Tokens it holds stay"
+                " good until they expire unless it is in ERESTAURANT_AUTH_REVOKED_CLIENTS."
+            )
+        else:
+            for kiosk in asyncio.run(admin.list()):
+                print(f"{kiosk.client_id}{'  (seeded)' if kiosk.seeded else ''}")
+    except (KioskRefused, ProviderUnavailable) as exc:
+        print(f"no: {exc}", file=sys.stderr)
+        return 1
     return 0

@@ -87,8 +87,8 @@ class LocalIdentitySettings(ServerSettings):
     management_secret: SecretStr = Field(
         default=SecretStr("dev-identity-management"),
         description=(
-            "The secret that lets `erestaurant token --card` add employees to the local"
-            " provider while it runs."
+            "The secret that lets `erestaurant token --card` and `erestaurant kiosks` add"
+            " employees and kiosks to the local provider while it runs."
         ),
     )
     token_minutes: int = Field(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import secrets
 
-import aiohttp
-
 from erestaurant.identity.local import (
     ACCOUNTS,
     CLI_CLIENT,
@@ -23,6 +21,7 @@ from erestaurant.identity.local import (
     account_for,
     user_entry,
 )
+from erestaurant.identity.management import Management
 from erestaurant.platform.access import Role
 from erestaurant.platform.oauth_client import Grant, ProviderUnavailable, TokenClient
 
@@ -68,22 +67,13 @@ async def grant_for(
 async def add_employee(issuer: str, card: str, settings: LocalIdentitySettings) -> Account:
     """An employee with ``card`` in the running provider (replaced if there was one)."""
     account = Account(f"card-{card}", secrets.token_urlsafe(16), Role.EMPLOYEE, card, card)
-    users = f"{issuer.rstrip('/')}/api/runtime/users"
-    headers = {"X-Management-Secret": settings.management_secret.get_secret_value()}
-    body = {"username": account.username, **user_entry(account)}
-    timeout = aiohttp.ClientTimeout(total=10)
-    try:
-        async with aiohttp.ClientSession(timeout=timeout, headers=headers) as http:
-            async with http.delete(f"{users}/{account.username}"):
-                pass  # 404 when there was none
-            async with http.post(users, json=body) as created:
-                if created.status != 201:
-                    raise ProviderUnavailable(
-                        f"the provider would not add {account.username}:"
-                        f" {created.status} {await created.text()}"
-                    )
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise ProviderUnavailable(f"{issuer}: {exc.__class__.__name__}: {exc}") from exc
+    management = Management(issuer, settings)
+    await management.call("DELETE", f"/users/{account.username}")  # 404 when there was none
+    status, body = await management.call(
+        "POST", "/users", {"username": account.username, **user_entry(account)}
+    )
+    if status != 201:
+        raise ProviderUnavailable(f"the provider would not add {account.username}: {body}")
     return account
 
 
