@@ -28,7 +28,7 @@ from aiohttp import web
 from erestaurant.gateway.limits import RateLimits
 from erestaurant.gateway.replicas import Replicas
 from erestaurant.gateway.settings import GatewaySettings
-from erestaurant.gateway.signin import Session, SignIn
+from erestaurant.gateway.signin import Session, SignIn, bearer_token
 from erestaurant.platform import correlation
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.errors import ApiError
@@ -108,11 +108,6 @@ def _refusal(exc: ApiError, cid: str) -> web.Response:
     )
 
 
-def _bearer(request: web.Request) -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 @dataclass
 class Admitted:
     token: str
@@ -122,7 +117,7 @@ class Admitted:
 async def _admit(request: web.Request) -> Admitted:
     """The token the request goes on with (a bearer token, or a browser's session), or
     ApiError: none, a bad one, a cross-site change, too many requests."""
-    token, renewed = _bearer(request), None
+    token, renewed = bearer_token(request), None
     if token is None:
         signin = request.app[SIGNIN]
         token, renewed = await signin.token(request)

@@ -30,9 +30,14 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from erestaurant.gateway.settings import GatewaySettings
 from erestaurant.platform.access import Principal
-from erestaurant.platform.errors import ApiError
+from erestaurant.platform.errors import ApiError, with_code
 from erestaurant.platform.oauth_client import ProviderUnavailable, TokenClient, TokenRefused
-from erestaurant.platform.security import Access, Forbidden, Unauthenticated
+from erestaurant.platform.security import (
+    Access,
+    Forbidden,
+    IdentityUnavailable,
+    Unauthenticated,
+)
 
 SESSION_COOKIE = "erestaurant_session"
 SIGNIN_COOKIE = "erestaurant_signin"
@@ -70,7 +75,9 @@ class SignIn:
         try:
             endpoint = str((await self.tokens.discover())["authorization_endpoint"])
         except (ProviderUnavailable, KeyError) as exc:
-            raise IdentityDown(f"the identity provider cannot be reached: {exc}") from None
+            raise IdentityUnavailable(
+                f"the identity provider cannot be reached: {exc}", retry_after=5
+            ) from None
         query = urlencode(
             {
                 "response_type": "code",
@@ -115,7 +122,9 @@ class SignIn:
         return back
 
     async def me(self, request: web.Request) -> web.Response:
-        token, renewed = await self.token(request)
+        token, renewed = bearer_token(request), None
+        if token is None:
+            token, renewed = await self.token(request)
         if token is None:
             raise Unauthenticated("not signed in: /auth/login")
         who = await self.access.principal(token)
@@ -203,20 +212,17 @@ class SignIn:
         except TokenRefused as exc:
             raise SignInFailed(f"the provider refused: {exc}") from None
         except ProviderUnavailable as exc:
-            raise IdentityDown(f"the identity provider cannot be reached: {exc}") from None
+            raise IdentityUnavailable(
+                f"the identity provider cannot be reached: {exc}", retry_after=5
+            ) from None
 
 
-class SignInFailed(ApiError):
-    status_code = 400
-    code = "SIGN_IN_FAILED"
+SignInFailed = with_code(ApiError, "SIGN_IN_FAILED")  # 400
 
 
-class IdentityDown(ApiError):
-    status_code = 503
-    code = "IDENTITY_UNAVAILABLE"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"Retry-After": "5"})
+def bearer_token(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _session(answer: dict[str, Any], refresh_token: str | None = None) -> Session:

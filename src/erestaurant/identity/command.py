@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         local.serve(args.data_dir, args.port)
         return 0
     issuer = os.environ.get("ERESTAURANT_AUTH_ISSUER", local.LocalIdentitySettings.load().issuer)
+    if args.command == "kiosks":
+        return _kiosks(args, issuer)
     role = Role(args.role)
     if args.card is not None and role is not Role.EMPLOYEE:
         print("--card goes with employee", file=sys.stderr)
