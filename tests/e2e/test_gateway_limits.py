@@ -98,3 +98,14 @@ def test_in_production_a_development_secret_stops_the_service_naming_it() -> Non
     assert run.returncode == 78
     assert "HALL_CLIENT_SECRET is left at its development default" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_with_the_provider_out_of_reach_tokens_are_answered_503_at_once(system: System) -> None:
+    [dead] = free_ports(1)
+    with gateway(system, ERESTAURANT_AUTH_ISSUER=f"http://127.0.0.1:{dead}") as url:
+        token = {"Authorization": f"Bearer {system.auth(Role.KIOSK).token()}"}
+        for _ in range(3):
+            answer = httpx.get(f"{url}/kitchens/menus", headers=token, timeout=10)
+            assert answer.status_code == 503
+            assert answer.json()["error"] == "IDENTITY_UNAVAILABLE"
+            assert int(answer.headers["Retry-After"]) >= 1

@@ -28,6 +28,7 @@ ASYMMETRIC = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 REFETCH_SECONDS = 10.0
+RETRY_SECONDS = 1.0
 FETCH_TIMEOUT_SECONDS = 5.0
 # Verified tokens kept so that a kiosk's many requests with one token cost one signature
 # check; each use still checks the expiry.
@@ -127,6 +128,8 @@ class TokenVerifier:
         if time.monotonic() - self._fetched_at >= REFETCH_SECONDS:
             await self._refresh()
         key = self._keys.get(kid)
+        if key is None and not self._keys:
+            raise KeysUnavailable("the issuer's keys have not been fetched yet")
         if key is None:
             raise InvalidToken(f"the issuer has not published key {kid!r}")
         return key
@@ -139,7 +142,10 @@ class TokenVerifier:
                 return  # another request just fetched them
             try:
                 document = await self._get(await self._jwks_uri())
-            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:
+                # Tried again in a second, not at every request: while the provider is
+                # down, requests are answered 503 at once instead of each waiting on it.
+                self._fetched_at = time.monotonic() - REFETCH_SECONDS + RETRY_SECONDS
                 raise KeysUnavailable(f"the issuer's keys could not be fetched: {exc}") from exc
             self._fetched_at = time.monotonic()
             self._keys = _usable_keys(document)
