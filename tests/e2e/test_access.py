@@ -50,6 +50,8 @@ MAY: dict[tuple[str, str], set[str]] = {
     ("POST", "/payments/employees"): {"payroll", "admin"},
     ("GET", "/payments/employees"): {"payroll", "admin"},
     ("GET", "/payments/employees/{employee_card_no}"): {"payroll", "employee", "admin"},
+    ("POST", "/payments/employees/{employee_card_no}/deactivate"): {"payroll", "admin"},
+    ("PUT", "/payments/employees/{employee_card_no}/pin"): {"payroll", "employee", "admin"},
     ("GET", "/payments/payments"): {"payroll", "employee", "admin"},
     ("GET", "/payments/payroll/{pay_period}"): {"payroll", "admin"},
     ("GET", "/workercenters/mypages"): {"employee", "admin"},

@@ -65,8 +65,10 @@ async def test_a_database_made_before_migrations_is_taken_over_with_its_rows(
     engine = db.create_engine(database_url)
     reader = Reader(database_url)
     try:
-        await db.create_schema(engine, migrations.metadata_of("payment"))
+        # The tables as they were before there were migrations: those of revision 0001.
+        await migrations.upgrade(engine, "payment", migrations.BASELINE)
         async with engine.begin() as conn:
+            await conn.exec_driver_sql("DROP TABLE alembic_version")
             await conn.exec_driver_sql(
                 "INSERT INTO employees (employee_card_no, name, registered_at)"
                 " VALUES ('E1', 'Kim Minji', '2026-11-24 03:00:00')"
@@ -103,4 +105,4 @@ def test_a_service_refuses_an_unmigrated_database_and_says_what_to_run(
         timeout=60,
     )
     assert migrate.returncode == 0, migrate.stderr
-    assert "None -> 0002" in migrate.stdout  # from nothing to the newest revision
+    assert "None -> 0003" in migrate.stdout  # from nothing to the newest revision

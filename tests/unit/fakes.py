@@ -203,13 +203,16 @@ class FakeOrders(Table):
 class FakeCards(Table):
     name = "cards"
 
-    async def get(self, employee_card_no: str) -> Card | None:
+    async def get(self, employee_card_no: str, *, for_update: bool = False) -> Card | None:
         card: Card | None = self._select(employee_card_no)
         return card
 
-    async def put(self, card: Card) -> None:
-        self._uow.require_transaction()
-        self.rows[card.employee_card_no] = copy.deepcopy(card)
+    async def add(self, card: Card) -> None:
+        self._insert(card.employee_card_no, card)
+
+    async def save(self, card: Card) -> None:
+        columns = tuple(f.name for f in dataclasses.fields(Card) if f.name != "employee_card_no")
+        self._update(card.employee_card_no, card, columns)
 
 
 class FakeHallUnitOfWork(FakeUnitOfWork):
@@ -343,9 +346,15 @@ class FakeEmployees(Table):
     async def add(self, employee: Employee) -> None:
         self._insert(employee.employee_card_no, employee)
 
-    async def get(self, employee_card_no: str) -> Employee | None:
+    async def get(self, employee_card_no: str, *, for_update: bool = False) -> Employee | None:
         employee: Employee | None = self._select(employee_card_no)
         return employee
+
+    async def save(self, employee: Employee) -> None:
+        columns = tuple(
+            f.name for f in dataclasses.fields(Employee) if f.name != "employee_card_no"
+        )
+        self._update(employee.employee_card_no, employee, columns)
 
     async def list(self) -> list[Employee]:
         return sorted(self._where(lambda _: True), key=lambda e: e.employee_card_no)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from argon2 import PasswordHasher
+
 from erestaurant.contracts import (
     CookCancelled,
     Cooked,
     CookReceived,
     CookStarted,
+    EmployeeDeactivated,
+    EmployeePinSet,
     EmployeeRegistered,
     MealReadyMessageSent,
     OrderCancelled,
@@ -24,6 +28,10 @@ ORDER = "order-1"
 MENU_ID = 1
 MENU = "Bibimbap"
 PRICE = 7000
+PIN = "4821"
+# Real argon2 hashes, at the cheapest setting, so that checking one takes no time in tests.
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+PIN_HASH = QUICK_HASHER.hash(PIN)
 
 
 def minutes(n: float) -> datetime:
@@ -31,8 +39,18 @@ def minutes(n: float) -> datetime:
     return LUNCH + timedelta(minutes=n)
 
 
-def employee_registered(card: str = CARD, name: str = "Kim Minji") -> EmployeeRegistered:
-    return EmployeeRegistered(employee_card_no=card, name=name, registered_at=minutes(-60))
+def employee_registered(
+    card: str = CARD, name: str = "Kim Minji", at: float = -60
+) -> EmployeeRegistered:
+    return EmployeeRegistered(employee_card_no=card, name=name, registered_at=minutes(at))
+
+
+def employee_deactivated(card: str = CARD, at: float = -30) -> EmployeeDeactivated:
+    return EmployeeDeactivated(employee_card_no=card, deactivated_at=minutes(at))
+
+
+def employee_pin_set(card: str = CARD, pin_hash: str = PIN_HASH, at: float = -50) -> EmployeePinSet:
+    return EmployeePinSet(employee_card_no=card, pin_hash=pin_hash, set_at=minutes(at))
 
 
 def order_placed(order_id: str = ORDER, qty: int = 1, card: str = CARD) -> OrderPlaced:

@@ -19,6 +19,8 @@ from .samples import LUNCH, order_placed
 
 EVERY_EVENT: list[IntegrationEvent] = [
     samples.employee_registered(),
+    samples.employee_deactivated(),
+    samples.employee_pin_set(),
     samples.order_placed(),
     samples.order_cancelled(),
     samples.order_completed(),

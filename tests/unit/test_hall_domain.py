@@ -1,14 +1,25 @@
-"""Hall's model: an order goes ORDERED -> COOKING -> COMPLETED, or ORDERED -> CANCELLED."""
+"""Hall's model: an order goes ORDERED -> COOKING -> COMPLETED, or ORDERED -> CANCELLED;
+a card may order while it is registered and not deactivated since, and counts wrong PINs."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from erestaurant.hall.domain import (
+    PIN_LOCK,
+    PIN_TRIES,
+    Card,
+    CardDeactivated,
     IllegalOrderTransition,
     Order,
     OrderNotCancellable,
     OrderStatus,
+    PinLocked,
+    PinNotSet,
+    PinRequired,
+    UnknownCard,
 )
 
 from .samples import CARD, LUNCH, minutes
@@ -116,3 +127,177 @@ def test_an_order_cannot_be_cancelled_once_cooking_started(status: OrderStatus) 
 
 def test_not_cancellable_is_an_illegal_order_transition() -> None:
     assert issubclass(OrderNotCancellable, IllegalOrderTransition)
+
+
+# -- cards -----------------------------------------------------------------------------------
+
+
+def registered(at: float = -60) -> Card:
+    card = Card(CARD)
+    card.learn_registered("Kim Minji", minutes(at))
+    return card
+
+
+def with_pin() -> Card:
+    card = registered()
+    card.learn_pin("$argon2id$hash", minutes(-50))
+    return card
+
+
+def test_a_card_heard_of_only_by_a_pin_is_unknown() -> None:
+    card = Card(CARD)
+    card.learn_pin("$argon2id$hash", minutes(-50))
+    with pytest.raises(UnknownCard):
+        card.check_may_order()
+
+
+def test_a_registered_card_may_order() -> None:
+    card = registered()
+    card.check_may_order()
+    assert (card.active, card.name, card.registered_at) == (True, "Kim Minji", minutes(-60))
+
+
+def test_a_card_learnt_before_hall_kept_registration_times_may_order() -> None:
+    Card(CARD, "Kim Minji").check_may_order()
+
+
+def test_a_card_learnt_before_hall_kept_registration_times_can_be_deactivated() -> None:
+    card = Card(CARD, "Kim Minji")
+    card.learn_deactivated(minutes(-30))
+    with pytest.raises(CardDeactivated):
+        card.check_may_order()
+
+
+@pytest.mark.parametrize("deactivation_first", [False, True])
+def test_a_deactivated_card_may_not_order_whichever_news_came_first(
+    deactivation_first: bool,
+) -> None:
+    card = Card(CARD)
+    news = [
+        lambda: card.learn_registered("Kim Minji", minutes(-60)),
+        lambda: card.learn_deactivated(minutes(-30)),
+    ]
+    for learn in reversed(news) if deactivation_first else news:
+        assert learn() is True
+    assert card.active is False
+    with pytest.raises(CardDeactivated, match=CARD):
+        card.check_may_order()
+
+
+def test_a_card_registered_after_its_deactivation_may_order_again() -> None:
+    card = registered()
+    card.learn_deactivated(minutes(-30))
+    assert card.learn_registered("Lee Jun", minutes(-10)) is True
+    assert (card.active, card.name) == (True, "Lee Jun")
+
+
+def test_late_news_never_undoes_later_news() -> None:
+    card = registered(-10)  # issued again at -10; its first registration comes late
+    assert card.learn_deactivated(minutes(-30)) is True  # the deactivation before it
+    assert card.learn_registered("Kim Minji", minutes(-60)) is False
+    assert card.active is True
+    assert card.registered_at == minutes(-10)
+    assert card.learn_deactivated(minutes(-40)) is False  # an older deactivation still
+    assert card.deactivated_at == minutes(-30)
+
+
+def test_the_same_news_twice_changes_nothing() -> None:
+    card = registered()
+    assert card.learn_registered("Kim Minji", minutes(-60)) is False
+    assert card.learn_deactivated(minutes(-30)) is True
+    assert card.learn_deactivated(minutes(-30)) is False
+    assert card.learn_pin("$argon2id$hash", minutes(-20)) is True
+    assert card.learn_pin("$argon2id$hash", minutes(-20)) is False
+
+
+def test_a_newer_pin_wins_and_an_older_one_is_ignored() -> None:
+    card = registered()
+    card.learn_pin("$argon2id$new", minutes(-20))
+    assert card.learn_pin("$argon2id$old", minutes(-50)) is False
+    assert card.pin_hash == "$argon2id$new"
+
+
+def test_a_card_issued_again_drops_its_last_holders_pin_and_count() -> None:
+    card = with_pin()
+    card.wrong_pins = 3
+    card.learn_deactivated(minutes(-30))
+    card.learn_registered("Lee Jun", minutes(-10))
+    assert (card.pin_hash, card.pin_set_at, card.wrong_pins) == (None, None, 0)
+
+
+def test_a_pin_of_the_last_holder_arriving_after_the_card_was_issued_again_is_ignored() -> None:
+    card = registered(-10)
+    assert card.learn_pin("$argon2id$old", minutes(-50)) is False
+    assert card.pin_hash is None
+
+
+def test_a_pin_set_after_the_registration_survives_a_late_registration() -> None:
+    card = Card(CARD)
+    card.learn_pin("$argon2id$hash", minutes(-50))
+    card.learn_registered("Kim Minji", minutes(-60))
+    assert card.pin_hash == "$argon2id$hash"
+
+
+# -- PINs ------------------------------------------------------------------------------------
+
+
+def test_a_pin_is_checked_against_the_cards_hash() -> None:
+    assert with_pin().pin_hash_to_check(True, LUNCH) == "$argon2id$hash"
+
+
+def test_a_card_without_a_pin_cannot_be_checked_typed_or_not() -> None:
+    for typed in (True, False):
+        with pytest.raises(PinNotSet):
+            registered().pin_hash_to_check(typed, LUNCH)
+
+
+def test_an_order_without_a_pin_is_refused() -> None:
+    with pytest.raises(PinRequired):
+        with_pin().pin_hash_to_check(False, LUNCH)
+
+
+def test_wrong_pins_count_down_and_the_last_locks_the_card() -> None:
+    card = with_pin()
+    left = [card.pin_tried(False, LUNCH) for _ in range(PIN_TRIES)]
+    assert left == [4, 3, 2, 1, 0]
+    assert card.pin_locked_until == LUNCH + PIN_LOCK
+    for right in (True, False):
+        with pytest.raises(PinLocked) as locked:
+            card.pin_tried(right, minutes(1))
+        assert locked.value.seconds_left(minutes(1)) == 4 * 60
+    with pytest.raises(PinLocked):
+        card.pin_hash_to_check(True, minutes(1))
+
+
+def test_a_locked_card_takes_pins_again_after_the_lock_with_a_fresh_count() -> None:
+    card = with_pin()
+    for _ in range(PIN_TRIES):
+        card.pin_tried(False, LUNCH)
+    later = LUNCH + PIN_LOCK
+    assert card.pin_hash_to_check(True, later) == "$argon2id$hash"
+    assert card.pin_tried(False, later) == PIN_TRIES - 1
+
+
+def test_a_right_pin_starts_the_count_again() -> None:
+    card = with_pin()
+    for _ in range(PIN_TRIES - 1):
+        card.pin_tried(False, LUNCH)
+    assert card.pin_tried(True, LUNCH) == PIN_TRIES
+    assert card.pin_tried(False, LUNCH) == PIN_TRIES - 1
+    assert card.pin_locked_until is None
+
+
+def test_a_new_pin_unlocks_the_card() -> None:
+    card = with_pin()
+    for _ in range(PIN_TRIES):
+        card.pin_tried(False, LUNCH)
+    card.learn_pin("$argon2id$new", minutes(1))
+    assert card.pin_hash_to_check(True, minutes(2)) == "$argon2id$new"
+
+
+@pytest.mark.parametrize(
+    ("left", "seconds"),
+    [(timedelta(minutes=5), 300), (timedelta(seconds=0.2), 1), (timedelta(0), 1)],
+)
+def test_a_lock_says_the_whole_seconds_left_and_at_least_one(left: timedelta, seconds: int) -> None:
+    assert PinLocked("locked", LUNCH + left).seconds_left(LUNCH) == seconds

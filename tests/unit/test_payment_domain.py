@@ -1,13 +1,22 @@
 """Payment's model: it deducts once it knows both the order and the end of its cooking,
-whatever order they arrive in, and never after a cancellation."""
+whatever order they arrive in, and never after a cancellation; a payroll account can be
+deactivated, its card issued again, and given a kiosk PIN (as a hash)."""
 
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
 
-from erestaurant.payment.domain import IllegalPaymentTransition, Payment, PaymentStatus
+from erestaurant.payment.domain import (
+    CardAlreadyRegistered,
+    CardDeactivated,
+    Employee,
+    IllegalPaymentTransition,
+    Payment,
+    PaymentStatus,
+)
 
 from .samples import CARD, LUNCH, minutes
 
@@ -176,3 +185,78 @@ def test_in_every_order_of_arrival_a_cancellation_before_cooking_prevents_the_de
     expected = DEDUCTED if arrival[-1] == "cancel" else CANCELLED
     assert p.status is expected
     assert (p.deducted_at is not None) is (expected is DEDUCTED)
+
+
+# -- payroll accounts ------------------------------------------------------------------------
+
+
+def employee() -> Employee:
+    return Employee(CARD, "Kim Minji", LUNCH)
+
+
+def deactivated() -> Employee:
+    closed = employee()
+    closed.deactivate(minutes(10))
+    return closed
+
+
+def test_a_new_account_is_active_and_has_no_pin() -> None:
+    new = employee()
+    assert (new.active, new.deactivated_at, new.pin_set) == (True, None, False)
+
+
+def test_an_account_is_deactivated_once() -> None:
+    account = employee()
+    assert account.deactivate(minutes(10)) is True
+    assert (account.active, account.deactivated_at) == (False, minutes(10))
+    assert account.deactivate(minutes(20)) is False
+    assert account.deactivated_at == minutes(10)
+
+
+def test_a_deactivation_is_after_the_registration_even_on_a_clock_behind() -> None:
+    account = employee()
+    account.deactivate(LUNCH - timedelta(seconds=1))  # another replica's clock, a bit behind
+    assert account.deactivated_at is not None
+    assert account.deactivated_at > account.registered_at
+
+
+def test_registering_an_active_card_again_with_its_name_changes_nothing() -> None:
+    account = employee()
+    assert account.register_again("Kim Minji", minutes(5)) is False
+    assert account == employee()
+
+
+def test_an_active_card_is_not_registered_to_someone_else() -> None:
+    account = employee()
+    with pytest.raises(CardAlreadyRegistered, match="Kim Minji"):
+        account.register_again("Lee Jun", minutes(5))
+    assert account == employee()
+
+
+def test_a_deactivated_card_is_issued_again_perhaps_to_someone_else_without_its_pin() -> None:
+    account = employee()
+    account.set_pin("$argon2id$old", minutes(1))
+    account.deactivate(minutes(10))
+    assert account.register_again("Lee Jun", minutes(20)) is True
+    assert account == Employee(CARD, "Lee Jun", minutes(20), deactivated_at=None, pin_hash=None)
+    assert account.active is True
+
+
+def test_a_card_issued_again_is_registered_after_its_deactivation_even_on_a_clock_behind() -> None:
+    account = deactivated()
+    account.register_again("Kim Minji", minutes(10) - timedelta(seconds=1))
+    assert account.registered_at > minutes(10)
+
+
+def test_a_pin_is_kept_as_its_hash_and_set_after_the_registration() -> None:
+    account = employee()
+    assert account.set_pin("$argon2id$hash", minutes(5)) == minutes(5)
+    assert (account.pin_hash, account.pin_set) == ("$argon2id$hash", True)
+    assert account.set_pin("$argon2id$hash", LUNCH - timedelta(seconds=1)) > LUNCH
+
+
+def test_a_deactivated_card_takes_no_pin() -> None:
+    account = deactivated()
+    with pytest.raises(CardDeactivated):
+        account.set_pin("$argon2id$hash", minutes(20))
+    assert account.pin_hash is None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from datetime import UTC, datetime
 
 import pytest
+from argon2 import PasswordHasher
 
 from erestaurant.contracts import (
     Cooked,
+    EmployeeDeactivated,
+    EmployeePinSet,
     EmployeeRegistered,
     IntegrationEvent,
     OrderCancelled,
@@ -17,12 +21,17 @@ from erestaurant.contracts import (
     PaymentDeducted,
 )
 from erestaurant.payment import handlers
-from erestaurant.payment.domain import CardAlreadyRegistered, Employee, PaymentStatus
-from erestaurant.payment.handlers import RegisterEmployee
+from erestaurant.payment.domain import (
+    CardAlreadyRegistered,
+    CardDeactivated,
+    Employee,
+    PaymentStatus,
+)
+from erestaurant.payment.handlers import RegisterEmployee, SetPin
 
 from .conftest import FrozenClock
 from .fakes import FakePaymentUnitOfWork, deliver
-from .samples import CARD, LUNCH, cooked, order_cancelled, order_placed
+from .samples import CARD, LUNCH, cooked, minutes, order_cancelled, order_placed
 
 SEOUL = "Asia/Seoul"
 ON_EVENT = handlers.handlers(SEOUL)
@@ -75,6 +84,120 @@ async def test_a_card_belonging_to_someone_else_is_refused(
         await handlers.register_employee(RegisterEmployee(CARD, "Lee Jun"), payment_uow)
     assert payment_uow.employees.rows[CARD].name == "Kim Minji"
     assert len(payment_uow.published) == 1
+
+
+async def register(uow: FakePaymentUnitOfWork, name: str = "Kim Minji") -> tuple[Employee, bool]:
+    return await handlers.register_employee(RegisterEmployee(CARD, name), uow)
+
+
+async def test_deactivating_an_account_publishes_it_and_keeps_the_account(
+    payment_uow: FakePaymentUnitOfWork, frozen_clock: FrozenClock
+) -> None:
+    await register(payment_uow)
+    frozen_clock.set(minutes(30))
+    employee = await handlers.deactivate_employee(CARD, payment_uow)
+    assert (employee.active, employee.deactivated_at) == (False, minutes(30))
+    assert payment_uow.employees.rows[CARD] == employee
+    assert payment_uow.published_of(EmployeeDeactivated) == [
+        EmployeeDeactivated(employee_card_no=CARD, deactivated_at=minutes(30))
+    ]
+
+
+async def test_deactivating_twice_publishes_once(payment_uow: FakePaymentUnitOfWork) -> None:
+    await register(payment_uow)
+    first = await handlers.deactivate_employee(CARD, payment_uow)
+    again = await handlers.deactivate_employee(CARD, payment_uow)
+    assert again == first
+    assert len(payment_uow.published_of(EmployeeDeactivated)) == 1
+
+
+async def test_deactivating_an_unknown_card_is_not_found(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    with pytest.raises(handlers.EmployeeNotFound, match="E9999"):
+        await handlers.deactivate_employee("E9999", payment_uow)
+    assert (payment_uow.employees.rows, payment_uow.published) == ({}, [])
+
+
+@pytest.mark.parametrize("name", ["Kim Minji", "Lee Jun"], ids=["same-holder", "reissued"])
+async def test_registering_a_deactivated_card_issues_it_again_and_publishes_it(
+    payment_uow: FakePaymentUnitOfWork, frozen_clock: FrozenClock, name: str
+) -> None:
+    await register(payment_uow)
+    await handlers.set_pin(SetPin(CARD, "4821"), payment_uow)
+    await handlers.deactivate_employee(CARD, payment_uow)
+    frozen_clock.set(minutes(60))
+    employee, created = await register(payment_uow, name)
+    assert created is True
+    assert employee == Employee(CARD, name, minutes(60))  # active, and without the old PIN
+    assert payment_uow.employees.rows[CARD] == employee
+    assert payment_uow.published_of(EmployeeRegistered)[-1] == EmployeeRegistered(
+        employee_card_no=CARD, name=name, registered_at=minutes(60)
+    )
+    assert len(payment_uow.published_of(EmployeeRegistered)) == 2
+
+
+async def test_a_card_issued_again_is_a_harmless_repeat_after(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    await register(payment_uow)
+    await handlers.deactivate_employee(CARD, payment_uow)
+    await register(payment_uow, "Lee Jun")
+    assert (await register(payment_uow, "Lee Jun"))[1] is False
+    with pytest.raises(CardAlreadyRegistered, match="Lee Jun"):
+        await register(payment_uow, "Kim Minji")
+    assert len(payment_uow.published_of(EmployeeRegistered)) == 2
+
+
+# -- kiosk PINs ------------------------------------------------------------------------------
+
+SECRET_PIN = "90817263"  # eight digits: found in no hash or id by chance
+
+
+async def test_a_pin_is_kept_and_sent_to_hall_as_an_argon2_hash_only(
+    payment_uow: FakePaymentUnitOfWork,
+    frozen_clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await register(payment_uow)
+    frozen_clock.set(minutes(5))
+    cmd = SetPin(CARD, SECRET_PIN)
+    await handlers.set_pin(cmd, payment_uow)
+    stored = payment_uow.employees.rows[CARD].pin_hash
+    assert stored is not None
+    assert stored.startswith("$argon2id$")
+    assert PasswordHasher().verify(stored, SECRET_PIN)
+    [published] = payment_uow.published_of(EmployeePinSet)
+    assert published == EmployeePinSet(employee_card_no=CARD, pin_hash=stored, set_at=minutes(5))
+    for seen in (str(payment_uow.employees.rows), str(payment_uow.published), repr(cmd)):
+        assert SECRET_PIN not in seen
+    assert SECRET_PIN not in caplog.text
+
+
+async def test_a_pin_set_again_replaces_the_hash(payment_uow: FakePaymentUnitOfWork) -> None:
+    await register(payment_uow)
+    await handlers.set_pin(SetPin(CARD, "4821"), payment_uow)
+    await handlers.set_pin(SetPin(CARD, "1357"), payment_uow)
+    stored = payment_uow.employees.rows[CARD].pin_hash
+    assert stored is not None
+    assert PasswordHasher().verify(stored, "1357")
+    assert [e.pin_hash for e in payment_uow.published_of(EmployeePinSet)][-1] == stored
+
+
+async def test_an_unknown_card_gets_no_pin(payment_uow: FakePaymentUnitOfWork) -> None:
+    with pytest.raises(handlers.EmployeeNotFound):
+        await handlers.set_pin(SetPin("E9999", "4821"), payment_uow)
+    assert payment_uow.published == []
+
+
+async def test_a_deactivated_card_gets_no_pin(payment_uow: FakePaymentUnitOfWork) -> None:
+    await register(payment_uow)
+    await handlers.deactivate_employee(CARD, payment_uow)
+    with pytest.raises(CardDeactivated):
+        await handlers.set_pin(SetPin(CARD, "4821"), payment_uow)
+    assert payment_uow.employees.rows[CARD].pin_hash is None
+    assert payment_uow.published_of(EmployeePinSet) == []
 
 
 # -- deducting once --------------------------------------------------------------------------

@@ -9,7 +9,13 @@ from erestaurant.contracts.envelope import Envelope, UnknownEventError, decode
 from erestaurant.contracts.hall import OrderCancelled, OrderCompleted, OrderPlaced
 from erestaurant.contracts.kitchen import CookCancelled, Cooked, CookReceived, CookStarted
 from erestaurant.contracts.notification import MealReadyMessageSent
-from erestaurant.contracts.payment import EmployeeRegistered, PaymentCancelled, PaymentDeducted
+from erestaurant.contracts.payment import (
+    EmployeeDeactivated,
+    EmployeePinSet,
+    EmployeeRegistered,
+    PaymentCancelled,
+    PaymentDeducted,
+)
 
 CATALOG: dict[str, type[IntegrationEvent]] = {
     cls.event_type(): cls
@@ -22,6 +28,8 @@ CATALOG: dict[str, type[IntegrationEvent]] = {
         Cooked,
         CookCancelled,
         EmployeeRegistered,
+        EmployeeDeactivated,
+        EmployeePinSet,
         PaymentDeducted,
         PaymentCancelled,
         MealReadyMessageSent,
@@ -34,6 +42,8 @@ __all__ = [
     "CookReceived",
     "CookStarted",
     "Cooked",
+    "EmployeeDeactivated",
+    "EmployeePinSet",
     "EmployeeRegistered",
     "Envelope",
     "IntegrationEvent",

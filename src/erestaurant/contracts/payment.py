@@ -8,12 +8,32 @@ from erestaurant.contracts.base import IntegrationEvent
 
 
 class EmployeeRegistered(IntegrationEvent):
-    """A payroll account was opened: the card may now order meals."""
+    """A payroll account was opened, or a deactivated card was issued again: the card may
+    now order meals. A card issued again has no PIN until one is set after this."""
 
     source = "payment"
     employee_card_no: str
     name: str
     registered_at: AwareDatetime
+
+
+class EmployeeDeactivated(IntegrationEvent):
+    """A payroll account was closed: the card may no longer order until it is registered
+    again. Whichever of this and a registration arrives first, the later in time holds."""
+
+    source = "payment"
+    employee_card_no: str
+    deactivated_at: AwareDatetime
+
+
+class EmployeePinSet(IntegrationEvent):
+    """An employee's kiosk PIN was set. Only its argon2 hash travels, so that hall can check
+    PINs at the kiosk while payment is down; the PIN itself never leaves payment."""
+
+    source = "payment"
+    employee_card_no: str
+    pin_hash: str
+    set_at: AwareDatetime
 
 
 class PaymentDeducted(IntegrationEvent):

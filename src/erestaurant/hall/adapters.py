@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Integer, String, Table, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, Integer, String, Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.hall.domain import Card, Order, OrderStatus
@@ -37,7 +36,13 @@ cards = Table(
     "cards",
     metadata,
     Column("employee_card_no", String(32), primary_key=True),
-    Column("name", String(100), nullable=False),
+    Column("name", String(100), nullable=True),
+    Column("registered_at", UTCDateTime, nullable=True),
+    Column("deactivated_at", UTCDateTime, nullable=True),
+    Column("pin_hash", String(255), nullable=True),
+    Column("pin_set_at", UTCDateTime, nullable=True),
+    Column("wrong_pins", Integer, nullable=False, server_default=text("0")),
+    Column("pin_locked_until", UTCDateTime, nullable=True),
 )
 
 
@@ -72,21 +77,22 @@ class CardRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def get(self, employee_card_no: str) -> Card | None:
+    async def get(self, employee_card_no: str, *, for_update: bool = False) -> Card | None:
         query = select(cards).where(cards.c.employee_card_no == employee_card_no)
+        if for_update:
+            query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
         return None if row is None else Card(**row._mapping)
 
-    async def put(self, card: Card) -> None:
-        try:
-            async with self._conn.begin_nested():
-                await self._conn.execute(insert(cards).values(**card.__dict__))
-        except IntegrityError:
-            await self._conn.execute(
-                update(cards)
-                .where(cards.c.employee_card_no == card.employee_card_no)
-                .values(name=card.name)
-            )
+    async def add(self, card: Card) -> None:
+        await self._conn.execute(insert(cards).values(**card.__dict__))
+
+    async def save(self, card: Card) -> None:
+        values = dict(card.__dict__)
+        del values["employee_card_no"]
+        await self._conn.execute(
+            update(cards).where(cards.c.employee_card_no == card.employee_card_no).values(**values)
+        )
 
 
 def _row(order: Order) -> dict[str, Any]:

@@ -7,15 +7,20 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Response, status
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictInt, StrictStr
 
 from erestaurant.hall import handlers
 from erestaurant.hall.domain import (
+    CardDeactivated,
     IdempotencyKeyReused,
     Order,
     OrderNotCancellable,
     OrderStatus,
+    PinLocked,
+    PinNotSet,
+    PinRequired,
     UnknownCard,
+    WrongPin,
 )
 from erestaurant.hall.kitchen_client import (
     Kitchen,
@@ -23,7 +28,9 @@ from erestaurant.hall.kitchen_client import (
     KitchenRefused,
     KitchenUnavailable,
 )
+from erestaurant.hall.pins import PinCheck
 from erestaurant.hall.unit_of_work import HallUnitOfWork
+from erestaurant.platform import clock
 from erestaurant.platform.access import Principal, Role
 from erestaurant.platform.errors import (
     EVERY_ROUTE,
@@ -45,6 +52,16 @@ class NewOrder(Camel):
     employee_card_no: CardNo
     menu_id: Id
     qty: Annotated[StrictInt, Field(ge=1, le=100)] = 1
+    # Any string: with HALL_KIOSK_PIN off it is ignored, and a PIN of another shape is
+    # simply wrong. Write-only: no answer carries it.
+    pin: Annotated[
+        StrictStr | None,
+        Field(
+            max_length=32,
+            description="The employee's PIN, where kiosks ask for one (HALL_KIOSK_PIN)",
+            json_schema_extra={"writeOnly": True},
+        ),
+    ] = None
 
 
 class OrderOut(Camel):
@@ -60,6 +77,10 @@ class OrderOut(Camel):
 
 
 UnknownCardError = with_code(Unprocessable, "UNKNOWN_CARD")
+CardDeactivatedError = with_code(Unprocessable, "CARD_DEACTIVATED")
+PinRequiredError = with_code(Unprocessable, "PIN_REQUIRED")
+PinNotSetError = with_code(Unprocessable, "PIN_NOT_SET")
+WrongPinError = with_code(Unprocessable, "WRONG_PIN")
 KeyReusedError = with_code(Unprocessable, "IDEMPOTENCY_KEY_REUSED")
 NotCancellableError = with_code(Conflict, "COOKING_STARTED")
 KitchenDownError = with_code(Unavailable, "KITCHEN_UNAVAILABLE")
@@ -69,6 +90,12 @@ _KITCHEN_REFUSALS: dict[str, type[ApiError]] = {
     "NOT_ON_MENU": with_code(Conflict, "NOT_ON_MENU"),
     "COOKING_STARTED": NotCancellableError,
 }
+
+
+class PinLockedError(ApiError):
+    # 429 with Retry-After, as for any caller that must wait: 423 is not used by the project.
+    status_code = 429
+    code = "PIN_LOCKED"
 
 
 def _kitchen_refusal(exc: KitchenRefused) -> ApiError:
@@ -86,7 +113,13 @@ def _visible(order: Order, who: Principal) -> bool:
     )
 
 
-def router(uow: Callable[[], HallUnitOfWork], kitchen: Kitchen, access: Access) -> APIRouter:
+def router(
+    uow: Callable[[], HallUnitOfWork],
+    kitchen: Kitchen,
+    access: Access,
+    check_pin: PinCheck | None = None,
+) -> APIRouter:
+    """Hall's routes; ``check_pin`` if kiosks ask for the employee's PIN (HALL_KIOSK_PIN)."""
     api = APIRouter(prefix="/halls", tags=["hall"], responses=answers(*EVERY_ROUTE))
     kiosk = access.allow(Role.KIOSK)
     kiosk_or_employee = access.allow(Role.KIOSK, Role.EMPLOYEE)
@@ -104,7 +137,10 @@ def router(uow: Callable[[], HallUnitOfWork], kitchen: Kitchen, access: Access) 
         "/orders",
         status_code=status.HTTP_201_CREATED,
         response_model=OrderOut,
-        responses=answers(409, 503),
+        responses={
+            **answers(409, 503),
+            429: answers(429)[429] | {"description": "Too many wrong PINs for the card"},
+        },
     )
     async def place_order(
         body: NewOrder,
@@ -113,12 +149,23 @@ def router(uow: Callable[[], HallUnitOfWork], kitchen: Kitchen, access: Access) 
         idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
     ) -> OrderOut:
         cmd = handlers.PlaceOrder(
-            body.employee_card_no, body.menu_id, body.qty, idempotency_key, who.subject
+            body.employee_card_no, body.menu_id, body.qty, idempotency_key, who.subject, body.pin
         )
         try:
-            order, created = await handlers.place_order(cmd, uow(), kitchen)
+            order, created = await handlers.place_order(cmd, uow(), kitchen, check_pin)
         except UnknownCard as exc:
             raise UnknownCardError(str(exc), employeeCardNo=body.employee_card_no) from None
+        except CardDeactivated as exc:
+            raise CardDeactivatedError(str(exc), employeeCardNo=body.employee_card_no) from None
+        except PinRequired as exc:
+            raise PinRequiredError(str(exc)) from None
+        except PinNotSet as exc:
+            raise PinNotSetError(str(exc)) from None
+        except WrongPin as exc:
+            raise WrongPinError(str(exc), triesLeft=exc.tries_left) from None
+        except PinLocked as exc:
+            wait = exc.seconds_left(clock.now())
+            raise PinLockedError(str(exc), headers={"Retry-After": str(wait)}) from None
         except IdempotencyKeyReused as exc:
             raise KeyReusedError(str(exc)) from None
         except KitchenRefused as exc:

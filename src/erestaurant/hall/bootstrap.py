@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from erestaurant.hall import adapters, api
+from erestaurant.hall import adapters, api, pins
 from erestaurant.hall.handlers import HANDLERS
 from erestaurant.hall.kitchen_client import Kitchen, KitchenCircuit, KitchenClient
 from erestaurant.hall.settings import HallSettings
@@ -53,5 +53,6 @@ def bootstrap(settings: HallSettings | None = None, kitchen: Kitchen | None = No
         kitchen = client
     uow = runtime.unit_of_work(HallUnitOfWork)
     runtime.subscribe(HANDLERS, uow)
-    runtime.app.include_router(api.router(uow, kitchen, runtime.access))
+    check_pin = pins.matches if settings.kiosk_pin else None
+    runtime.app.include_router(api.router(uow, kitchen, runtime.access, check_pin))
     return runtime

@@ -1,10 +1,21 @@
-"""Hall's model: the orders, and the cards it may take orders from. Standard library only."""
+"""Hall's model: the orders, and the cards it may take orders from. Standard library only.
+
+Hall's copy of a card follows payment's news of it: registered, deactivated, a PIN set.
+That news can be redelivered late and out of order, so each piece carries its time and the
+later one wins; a deactivation or a PIN may even arrive before the registration it follows.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+# Wrong PINs in a row that lock a card, and for how long: at 5 guesses every 5 minutes,
+# trying all 10,000 four-digit PINs takes a week, while one who mistyped waits 5 minutes.
+PIN_TRIES = 5
+PIN_LOCK = timedelta(minutes=5)
 
 
 class HallError(Exception):
@@ -13,6 +24,35 @@ class HallError(Exception):
 
 class UnknownCard(HallError):
     pass
+
+
+class CardDeactivated(HallError):
+    """Payroll closed the card's account: it orders no more until it is registered again."""
+
+
+class PinRequired(HallError):
+    """Kiosks ask for a PIN, and the order came without one."""
+
+
+class PinNotSet(HallError):
+    """Kiosks ask for a PIN, and the card has none yet (payroll or the employee sets it)."""
+
+
+class WrongPin(HallError):
+    def __init__(self, message: str, tries_left: int) -> None:
+        super().__init__(message)
+        self.tries_left = tries_left
+
+
+class PinLocked(HallError):
+    """Too many wrong PINs in a row: the card takes no PIN until ``until``."""
+
+    def __init__(self, message: str, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+    def seconds_left(self, now: datetime) -> int:
+        return max(1, math.ceil((self.until - now).total_seconds()))
 
 
 class IllegalOrderTransition(HallError):
@@ -37,7 +77,85 @@ class OrderStatus(StrEnum):
 @dataclass
 class Card:
     employee_card_no: str
-    name: str
+    # None until the registration arrives (a deactivation or a PIN overtook it).
+    name: str | None = None
+    # None also on cards hall learnt before it kept the time of registrations.
+    registered_at: datetime | None = None
+    deactivated_at: datetime | None = None
+    pin_hash: str | None = None
+    pin_set_at: datetime | None = None
+    # Kept on the card's row, so that every replica of hall counts the same tries.
+    wrong_pins: int = 0
+    pin_locked_until: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Registered, and not deactivated since (a card issued again is registered after
+        its deactivation)."""
+        if self.deactivated_at is None:
+            return self.name is not None
+        return self.registered_at is not None and self.registered_at > self.deactivated_at
+
+    def learn_registered(self, name: str, registered_at: datetime) -> bool:
+        """Payment registered the card; False if hall knows of a later registration."""
+        if self.registered_at is not None and registered_at <= self.registered_at:
+            return False
+        self.name, self.registered_at = name, registered_at
+        if self.pin_set_at is not None and self.pin_set_at < registered_at:
+            # Issued again, perhaps to someone else: the last holder's PIN must not open it.
+            self.pin_hash = self.pin_set_at = self.pin_locked_until = None
+            self.wrong_pins = 0
+        return True
+
+    def learn_deactivated(self, deactivated_at: datetime) -> bool:
+        """Payment closed the account; False if hall knows of a later deactivation."""
+        if self.deactivated_at is not None and deactivated_at <= self.deactivated_at:
+            return False
+        self.deactivated_at = deactivated_at
+        return True
+
+    def learn_pin(self, pin_hash: str, set_at: datetime) -> bool:
+        """A PIN was set; False if a later one is known, or the card was issued again since."""
+        if self.pin_set_at is not None and set_at <= self.pin_set_at:
+            return False
+        if self.registered_at is not None and set_at < self.registered_at:
+            return False
+        self.pin_hash, self.pin_set_at = pin_hash, set_at
+        self.wrong_pins, self.pin_locked_until = 0, None  # a new PIN, a fresh count
+        return True
+
+    def check_may_order(self) -> None:
+        if self.name is None and self.deactivated_at is None:
+            raise UnknownCard(f"card {self.employee_card_no} is not registered for payroll")
+        if not self.active:
+            raise CardDeactivated(f"card {self.employee_card_no} is deactivated")
+
+    def pin_hash_to_check(self, pin_given: bool, now: datetime) -> str:
+        """The hash a typed PIN is to be checked against; refused while the card is locked,
+        when it has no PIN, and when none was typed."""
+        self._check_not_locked(now)
+        if self.pin_hash is None:
+            raise PinNotSet(f"card {self.employee_card_no} has no PIN yet")
+        if not pin_given:
+            raise PinRequired("this kiosk asks for the employee's PIN")
+        return self.pin_hash
+
+    def pin_tried(self, right: bool, now: datetime) -> int:
+        """Count a PIN checked against this card's hash: a right one starts the count of
+        wrong ones again. Returns the tries left before the card locks (0: locked now)."""
+        self._check_not_locked(now)  # wrong PINs at another kiosk may have locked it since
+        self.wrong_pins = 0 if right else self.wrong_pins + 1
+        if self.wrong_pins < PIN_TRIES:
+            return PIN_TRIES - self.wrong_pins
+        self.wrong_pins, self.pin_locked_until = 0, now + PIN_LOCK
+        return 0
+
+    def _check_not_locked(self, now: datetime) -> None:
+        if self.pin_locked_until is not None and now < self.pin_locked_until:
+            raise PinLocked(
+                f"card {self.employee_card_no} is locked after {PIN_TRIES} wrong PINs",
+                self.pin_locked_until,
+            )
 
 
 @dataclass

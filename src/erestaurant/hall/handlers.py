@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +13,8 @@ from erestaurant.contracts import (
     CookCancelled,
     Cooked,
     CookStarted,
+    EmployeeDeactivated,
+    EmployeePinSet,
     EmployeeRegistered,
     OrderCancelled,
     OrderCompleted,
@@ -25,8 +27,10 @@ from erestaurant.hall.domain import (
     Order,
     OrderStatus,
     UnknownCard,
+    WrongPin,
 )
 from erestaurant.hall.kitchen_client import Kitchen
+from erestaurant.hall.pins import PinCheck
 from erestaurant.hall.unit_of_work import HallUnitOfWork
 from erestaurant.platform import clock, failpoints
 from erestaurant.platform.consumer import Handlers
@@ -49,6 +53,7 @@ class PlaceOrder:
     qty: int = 1
     idempotency_key: str | None = None
     placed_by: str | None = None
+    pin: str | None = field(default=None, repr=False)  # never in a log line or a traceback
 
     def order_id(self) -> str:
         if self.idempotency_key is None:
@@ -56,18 +61,26 @@ class PlaceOrder:
         return uuid.uuid5(_IDEMPOTENT_ORDERS, f"{self.employee_card_no}/{self.idempotency_key}").hex
 
 
-async def place_order(cmd: PlaceOrder, uow: HallUnitOfWork, kitchen: Kitchen) -> tuple[Order, bool]:
-    """Take an order: known card, portions reserved in the kitchen, then commit.
+async def place_order(
+    cmd: PlaceOrder, uow: HallUnitOfWork, kitchen: Kitchen, check_pin: PinCheck | None = None
+) -> tuple[Order, bool]:
+    """Take an order: an active card (and its PIN, if kiosks ask for one: ``check_pin``),
+    portions reserved in the kitchen, then commit.
 
     Returns the order and whether it was created now (False: the key was seen before).
     """
     order_id = cmd.order_id()
     async with uow:
+        # A retry of a tap that went through is answered before anything is checked again.
         existing = await _replay(order_id, cmd, uow)
         if existing is not None:
             return existing, False
-        if await uow.cards.get(cmd.employee_card_no) is None:
+        card = await uow.cards.get(cmd.employee_card_no)
+        if card is None:
             raise UnknownCard(f"card {cmd.employee_card_no} is not registered for payroll")
+        card.check_may_order()
+    if check_pin is not None:
+        await _check_pin(cmd, card, uow, check_pin)
     # No transaction is held while the kitchen answers.
     reserved = await kitchen.reserve(order_id, cmd.menu_id, cmd.qty)
     failpoints.hit("hall.after_reserve")
@@ -112,6 +125,24 @@ async def place_order(cmd: PlaceOrder, uow: HallUnitOfWork, kitchen: Kitchen) ->
         order.amount,
     )
     return order, True
+
+
+async def _check_pin(cmd: PlaceOrder, card: Card, uow: HallUnitOfWork, check_pin: PinCheck) -> None:
+    """Check the typed PIN outside any transaction (it takes a while), then count it on the
+    card's row, locked, so that the tries at every kiosk and replica add up."""
+    pin_hash = card.pin_hash_to_check(cmd.pin is not None, clock.now())
+    assert cmd.pin is not None  # an order without one was refused just now
+    right = await check_pin(pin_hash, cmd.pin)
+    async with uow:
+        counted = await uow.cards.get(cmd.employee_card_no, for_update=True)
+        assert counted is not None  # hall never forgets a card
+        tries_left = counted.pin_tried(right, clock.now())
+        await uow.cards.save(counted)
+        await uow.commit()
+    if not right:
+        log.warning("wrong PIN for card %s, %d tries left", cmd.employee_card_no, tries_left)
+        then = f"{tries_left} tries left" if tries_left else "the card is locked for a while"
+        raise WrongPin(f"wrong PIN for card {cmd.employee_card_no}: {then}", tries_left)
 
 
 async def _replay(order_id: str, cmd: PlaceOrder, uow: HallUnitOfWork) -> Order | None:
@@ -163,9 +194,34 @@ async def _get(order_id: str, uow: HallUnitOfWork) -> Order:
 # -- event handlers ----------------------------------------------------------------------
 
 
+async def _card(employee_card_no: str, uow: HallUnitOfWork) -> Card:
+    """The card, locked for this change; a card hall has not heard of yet is added bare."""
+    card = await uow.cards.get(employee_card_no, for_update=True)
+    if card is None:
+        card = Card(employee_card_no)
+        await uow.cards.add(card)
+    return card
+
+
 async def learn_card(event: EmployeeRegistered, uow: HallUnitOfWork) -> None:
-    await uow.cards.put(Card(event.employee_card_no, event.name))
-    log.info("card %s may now order", event.employee_card_no)
+    card = await _card(event.employee_card_no, uow)
+    if card.learn_registered(event.name, event.registered_at):
+        await uow.cards.save(card)
+        log.info("card %s registered; it may order: %s", event.employee_card_no, card.active)
+
+
+async def learn_card_deactivated(event: EmployeeDeactivated, uow: HallUnitOfWork) -> None:
+    card = await _card(event.employee_card_no, uow)
+    if card.learn_deactivated(event.deactivated_at):
+        await uow.cards.save(card)
+        log.info("card %s deactivated; it may order: %s", event.employee_card_no, card.active)
+
+
+async def learn_pin(event: EmployeePinSet, uow: HallUnitOfWork) -> None:
+    card = await _card(event.employee_card_no, uow)
+    if card.learn_pin(event.pin_hash, event.set_at):
+        await uow.cards.save(card)
+        log.info("card %s has a new PIN", event.employee_card_no)
 
 
 async def _follow_kitchen(
@@ -231,6 +287,8 @@ async def follow_kitchen_cancel(event: CookCancelled, uow: HallUnitOfWork) -> No
 
 HANDLERS: Handlers = {
     EmployeeRegistered: learn_card,
+    EmployeeDeactivated: learn_card_deactivated,
+    EmployeePinSet: learn_pin,
     CookStarted: mark_cooking,
     Cooked: complete_order,
     CookCancelled: follow_kitchen_cancel,

@@ -66,3 +66,10 @@ class HallSettings(ServiceSettings):
             " through; about the time a crashed kitchen needs to be restarted."
         ),
     )
+    kiosk_pin: bool = Field(
+        default=False,
+        description=(
+            "Kiosks ask for the employee's PIN with each order (set by payroll or the"
+            " employee; 5 wrong in a row lock the card for 5 minutes)."
+        ),
+    )

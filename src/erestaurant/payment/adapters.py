@@ -33,6 +33,9 @@ employees = Table(
     Column("employee_card_no", String(32), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("registered_at", UTCDateTime, nullable=False),
+    Column("deactivated_at", UTCDateTime, nullable=True),
+    # The argon2 hash of the employee's kiosk PIN (hall has a copy): never the PIN itself.
+    Column("pin_hash", String(255), nullable=True),
 )
 
 payments = Table(
@@ -59,10 +62,21 @@ class EmployeeRepository:
     async def add(self, employee: Employee) -> None:
         await self._conn.execute(insert(employees).values(**employee.__dict__))
 
-    async def get(self, employee_card_no: str) -> Employee | None:
+    async def get(self, employee_card_no: str, *, for_update: bool = False) -> Employee | None:
         query = select(employees).where(employees.c.employee_card_no == employee_card_no)
+        if for_update:
+            query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
         return None if row is None else Employee(**row._mapping)
+
+    async def save(self, employee: Employee) -> None:
+        values = dict(employee.__dict__)
+        del values["employee_card_no"]
+        await self._conn.execute(
+            update(employees)
+            .where(employees.c.employee_card_no == employee.employee_card_no)
+            .values(**values)
+        )
 
     async def list(self) -> list[Employee]:
         query = select(employees).order_by(employees.c.employee_card_no)

@@ -12,14 +12,22 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import Field, StrictStr
 
 from erestaurant.payment import handlers
-from erestaurant.payment.domain import CardAlreadyRegistered, PaymentStatus
+from erestaurant.payment.domain import CardAlreadyRegistered, CardDeactivated, PaymentStatus
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform.access import Principal, Role
-from erestaurant.platform.errors import EVERY_ROUTE, Conflict, NotFound, answers, with_code
+from erestaurant.platform.errors import (
+    EVERY_ROUTE,
+    Conflict,
+    NotFound,
+    Unprocessable,
+    answers,
+    with_code,
+)
 from erestaurant.platform.schema import Camel, CardNo
 from erestaurant.platform.security import Access, card_to_read
 
 PayPeriod = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
+EmployeeCardNo = Annotated[str, Path(max_length=32)]
 
 
 class NewEmployee(Camel):
@@ -27,10 +35,21 @@ class NewEmployee(Camel):
     name: Annotated[StrictStr, Field(min_length=1, max_length=100)]
 
 
+class NewPin(Camel):
+    # ASCII digits only (\d takes the digits of every script); no answer ever carries it.
+    pin: Annotated[
+        StrictStr,
+        Field(pattern=r"^[0-9]{4,8}$", examples=["4821"], json_schema_extra={"writeOnly": True}),
+    ]
+
+
 class EmployeeOut(Camel):
     employee_card_no: str
     name: str
     registered_at: datetime
+    active: bool
+    deactivated_at: datetime | None
+    pin_set: bool
 
 
 class PaymentOut(Camel):
@@ -57,6 +76,7 @@ class Payroll(Camel):
 
 
 CardTakenError = with_code(Conflict, "CARD_ALREADY_REGISTERED")
+CardDeactivatedError = with_code(Unprocessable, "CARD_DEACTIVATED")
 
 
 def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
@@ -69,7 +89,7 @@ def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         response_model=EmployeeOut,
         responses={
-            200: {"model": EmployeeOut, "description": "Registered before, with this name"},
+            200: {"model": EmployeeOut, "description": "Registered and active, with this name"},
             **answers(409),
         },
         dependencies=[payroll_office],
@@ -91,8 +111,7 @@ def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
 
     @api.get("/employees/{employee_card_no}", response_model=EmployeeOut, responses=answers(404))
     async def get_employee(
-        employee_card_no: Annotated[str, Path(max_length=32)],
-        who: Principal = payroll_or_employee,
+        employee_card_no: EmployeeCardNo, who: Principal = payroll_or_employee
     ) -> EmployeeOut:
         card_to_read(who, employee_card_no, Role.PAYROLL)
         async with uow() as tx:
@@ -100,6 +119,37 @@ def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
         if employee is None:
             raise NotFound(f"no payroll account for card {employee_card_no}")
         return EmployeeOut.model_validate(employee)
+
+    @api.post(
+        "/employees/{employee_card_no}/deactivate",
+        response_model=EmployeeOut,
+        responses=answers(404),
+        dependencies=[payroll_office],
+    )
+    async def deactivate_employee(employee_card_no: EmployeeCardNo) -> EmployeeOut:
+        try:
+            employee = await handlers.deactivate_employee(employee_card_no, uow())
+        except handlers.EmployeeNotFound as exc:
+            raise NotFound(str(exc)) from None
+        return EmployeeOut.model_validate(employee)
+
+    @api.put(
+        "/employees/{employee_card_no}/pin",
+        status_code=status.HTTP_204_NO_CONTENT,
+        response_class=Response,
+        responses=answers(404),
+    )
+    async def set_pin(
+        employee_card_no: EmployeeCardNo, body: NewPin, who: Principal = payroll_or_employee
+    ) -> Response:
+        card_to_read(who, employee_card_no, Role.PAYROLL)  # an employee sets their own only
+        try:
+            await handlers.set_pin(handlers.SetPin(employee_card_no, body.pin), uow())
+        except handlers.EmployeeNotFound as exc:
+            raise NotFound(str(exc)) from None
+        except CardDeactivated as exc:
+            raise CardDeactivatedError(str(exc)) from None
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @api.get("/payments", response_model=list[PaymentOut], responses=answers(404))
     async def list_payments(

@@ -3,12 +3,15 @@
 Events about one order can arrive in any order (a redelivery overtakes another), so a
 payment learns the order (card, amount) and the end of cooking separately and deducts once
 it knows both. A cancelled payment never deducts, whatever arrives after.
+
+A payroll account can be deactivated and its card issued again later, perhaps to someone
+else; the card's PIN for the kiosk is kept only as a hash, made outside the domain.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -18,6 +21,10 @@ class PaymentError(Exception):
 
 class CardAlreadyRegistered(PaymentError):
     pass
+
+
+class CardDeactivated(PaymentError):
+    """The card's account is deactivated: it takes no PIN until it is registered again."""
 
 
 class IllegalPaymentTransition(PaymentError):
@@ -30,11 +37,58 @@ class PaymentStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+# Hall puts a card's news in order by these times (a redelivered event may come late), so
+# each is kept after the one it follows even when this replica's clock is a little behind
+# the one that wrote that.
+_TICK = timedelta(microseconds=1)
+
+
+def _after(now: datetime, earlier: datetime) -> datetime:
+    return max(now, earlier + _TICK)
+
+
 @dataclass
 class Employee:
     employee_card_no: str
     name: str
     registered_at: datetime
+    deactivated_at: datetime | None = None
+    pin_hash: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
+
+    @property
+    def pin_set(self) -> bool:
+        return self.pin_hash is not None
+
+    def register_again(self, name: str, now: datetime) -> bool:
+        """The card is registered once more: a harmless repeat (False) while it is active
+        with this name; a deactivated card is issued again (True), perhaps to someone else,
+        and starts without a PIN, so that its last holder's does not open it."""
+        if self.active:
+            if name != self.name:
+                raise CardAlreadyRegistered(f"card {self.employee_card_no} belongs to {self.name}")
+            return False
+        assert self.deactivated_at is not None
+        self.name, self.registered_at = name, _after(now, self.deactivated_at)
+        self.deactivated_at, self.pin_hash = None, None
+        return True
+
+    def deactivate(self, now: datetime) -> bool:
+        """Close the account; False if it is closed already."""
+        if not self.active:
+            return False
+        self.deactivated_at = _after(now, self.registered_at)
+        return True
+
+    def set_pin(self, pin_hash: str, now: datetime) -> datetime:
+        """Keep a new PIN's hash; returns when it was set."""
+        if not self.active:
+            raise CardDeactivated(f"card {self.employee_card_no} is deactivated")
+        self.pin_hash = pin_hash
+        return _after(now, self.registered_at)
 
 
 @dataclass

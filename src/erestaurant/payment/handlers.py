@@ -1,30 +1,33 @@
-"""Payment's use cases: open payroll accounts, and deduct each completed order once."""
+"""Payment's use cases: open and close payroll accounts, set kiosk PINs, and deduct each
+completed order once."""
 
 from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from erestaurant.contracts import (
     Cooked,
+    EmployeeDeactivated,
+    EmployeePinSet,
     EmployeeRegistered,
     OrderCancelled,
     OrderPlaced,
     PaymentCancelled,
     PaymentDeducted,
 )
-from erestaurant.payment.domain import (
-    CardAlreadyRegistered,
-    Employee,
-    IllegalPaymentTransition,
-    Payment,
-)
+from erestaurant.payment.domain import Employee, IllegalPaymentTransition, Payment
+from erestaurant.payment.pins import hash_pin
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform import clock
 from erestaurant.platform.consumer import Handlers
 
 log = logging.getLogger(__name__)
+
+
+class EmployeeNotFound(LookupError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -33,18 +36,24 @@ class RegisterEmployee:
     name: str
 
 
+@dataclass(frozen=True)
+class SetPin:
+    employee_card_no: str
+    pin: str = field(repr=False)  # never in a log line or a traceback
+
+
 async def register_employee(cmd: RegisterEmployee, uow: PaymentUnitOfWork) -> tuple[Employee, bool]:
-    """Open a payroll account; the same card and name again is a harmless repeat."""
+    """Open a payroll account, or issue a deactivated card again; returns whether either
+    happened now (False: the same card and name again, a harmless repeat)."""
     async with uow:
-        existing = await uow.employees.get(cmd.employee_card_no)
-        if existing is not None:
-            if existing.name != cmd.name:
-                raise CardAlreadyRegistered(
-                    f"card {cmd.employee_card_no} belongs to {existing.name}"
-                )
-            return existing, False
-        employee = Employee(cmd.employee_card_no, cmd.name, clock.now())
-        await uow.employees.add(employee)
+        employee = await uow.employees.get(cmd.employee_card_no, for_update=True)
+        if employee is None:
+            employee = Employee(cmd.employee_card_no, cmd.name, clock.now())
+            await uow.employees.add(employee)
+        elif employee.register_again(cmd.name, clock.now()):  # raises CardAlreadyRegistered
+            await uow.employees.save(employee)
+        else:
+            return employee, False
         uow.emit(
             EmployeeRegistered(
                 employee_card_no=employee.employee_card_no,
@@ -55,6 +64,49 @@ async def register_employee(cmd: RegisterEmployee, uow: PaymentUnitOfWork) -> tu
         await uow.commit()
     log.info("payroll account opened for card %s", employee.employee_card_no)
     return employee, True
+
+
+async def deactivate_employee(employee_card_no: str, uow: PaymentUnitOfWork) -> Employee:
+    """Close a payroll account: the card may order no more. Closing it again changes nothing."""
+    async with uow:
+        employee = await _employee(employee_card_no, uow)
+        if not employee.deactivate(clock.now()):
+            return employee
+        assert employee.deactivated_at is not None
+        await uow.employees.save(employee)
+        uow.emit(
+            EmployeeDeactivated(
+                employee_card_no=employee.employee_card_no,
+                deactivated_at=employee.deactivated_at,
+            )
+        )
+        await uow.commit()
+    log.info("payroll account of card %s deactivated", employee_card_no)
+    return employee
+
+
+async def set_pin(cmd: SetPin, uow: PaymentUnitOfWork) -> None:
+    """Give a card a new kiosk PIN; hall gets its hash, to check PINs without payment."""
+    # Hashed before the transaction: it takes tens of milliseconds, and holds no row lock.
+    pin_hash = await hash_pin(cmd.pin)
+    async with uow:
+        employee = await _employee(cmd.employee_card_no, uow)
+        set_at = employee.set_pin(pin_hash, clock.now())  # raises CardDeactivated
+        await uow.employees.save(employee)
+        uow.emit(
+            EmployeePinSet(
+                employee_card_no=employee.employee_card_no, pin_hash=pin_hash, set_at=set_at
+            )
+        )
+        await uow.commit()
+    log.info("kiosk PIN of card %s set", cmd.employee_card_no)
+
+
+async def _employee(employee_card_no: str, uow: PaymentUnitOfWork) -> Employee:
+    employee = await uow.employees.get(employee_card_no, for_update=True)
+    if employee is None:
+        raise EmployeeNotFound(f"no payroll account for card {employee_card_no}")
+    return employee
 
 
 # -- event handlers ----------------------------------------------------------------------
