@@ -336,13 +336,22 @@ class Runner:
         print("\n".join(lines), flush=True)
 
     async def _watch(self) -> None:
-        while not self._stopping.is_set():
-            for child in self.children:
-                if not child.running and not self._stopping.is_set():
-                    self._give_up_if_hopeless(child)
-                    await self._restart(child)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), 0.5)
+        # Each child is restarted on its own: one waiting out a long backoff (a broker that
+        # keeps dying) must not keep the others down meanwhile.
+        restarting: dict[str, asyncio.Task[None]] = {}
+        try:
+            while not self._stopping.is_set():
+                for child in self.children:
+                    task = restarting.get(child.name)
+                    if task is not None and task.done():
+                        task.result()  # a failure to start again is the runner's failure
+                    if (task is None or task.done()) and not child.running:
+                        self._give_up_if_hopeless(child)
+                        restarting[child.name] = asyncio.create_task(self._restart(child))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), 0.5)
+        finally:
+            await asyncio.gather(*restarting.values(), return_exceptions=True)
 
     async def _check_liveness(self) -> None:
         """Kill a process that stopped answering /health/live (hung, frozen, deadlocked);

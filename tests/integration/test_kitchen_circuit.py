@@ -40,7 +40,7 @@ class FakeKitchen:
         if self.mode == "broken":
             return web.json_response({"error": "INTERNAL_ERROR"}, status=500)
         if self.mode == "slow":
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(2.0)
         if self.mode == "busy":
             return web.json_response(
                 {"error": "KITCHEN_BUSY", "message": "at capacity"},
@@ -82,7 +82,7 @@ class Tokens:
 async def client(kitchen: FakeKitchen) -> AsyncIterator[KitchenClient]:
     circuit = KitchenCircuit(failures=3, cooldown_seconds=0.5)
     client = KitchenClient(
-        kitchen.url, timeout_seconds=0.2, retries=1, circuit=circuit, token=Tokens()
+        kitchen.url, timeout_seconds=0.5, retries=1, circuit=circuit, token=Tokens()
     )
     yield client
     await client.close()
