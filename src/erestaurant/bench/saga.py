@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import time
 import uuid
@@ -29,8 +30,12 @@ from erestaurant.identity.signin import account_grant, grant_for, kiosk_grant
 from erestaurant.platform.access import Role
 from erestaurant.platform.oauth_client import Grant, TokenClient
 
+log = logging.getLogger(__name__)
+
 EMPLOYEES = 50
 COOK_BATCH = 200
+# Cooking a backlog takes seconds; past this, something is wrong and the bench says what.
+COOKED_WAIT_SECONDS = 120.0
 KIOSK = kiosk_grant()
 KITCHEN = account_grant(account_for(Role.KITCHEN))
 PAYROLL = account_grant(account_for(Role.PAYROLL))
@@ -146,6 +151,8 @@ class Cafeteria:
                 f"{kitchen}/kitchens/cooks", params=params, headers=headers
             ) as r:
                 tickets = await r.json() if r.status == 200 else []
+                if r.status != 200:
+                    log.warning("the cooks were answered %d: %s", r.status, await r.text())
             if not tickets:
                 await asyncio.sleep(0.05)
                 continue
@@ -231,14 +238,20 @@ async def payment_catch_up(cafe: Cafeteria, backlog: int, rate: float) -> dict[s
         _, orders = await orders_at(cafe, rate, backlog / rate)
         # Wait until every order is cooked, so the whole backlog is on the stream.
         kitchen = cafe.system.url("kitchen")
+        deadline = time.perf_counter() + COOKED_WAIT_SECONDS
         while True:
             async with cafe.http.get(
                 f"{kitchen}/kitchens/cooks",
                 params={"status": "RECEIVED", "limit": "1"},
                 headers=await cafe.signed(KITCHEN),
             ) as r:
-                if not await r.json():
-                    break
+                waiting = await r.json()
+                if r.status != 200:
+                    raise RuntimeError(f"the kitchen answered {r.status} {waiting}")
+            if not waiting:
+                break
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"tickets still waiting after {COOKED_WAIT_SECONDS:.0f}s")
             await asyncio.sleep(0.2)
         await asyncio.sleep(1.0)
     finally:
