@@ -24,9 +24,7 @@ import aiohttp
 
 from erestaurant.faults.system import UNLIMITED, LocalSystem, running
 from erestaurant.hall.handlers import PlaceOrder
-from erestaurant.identity.local import account_for
-from erestaurant.identity.signin import account_grant, kiosk_grant
-from erestaurant.platform.access import Role
+from erestaurant.identity.signin import ADMIN, KIOSK, KITCHEN, PAYROLL
 from erestaurant.platform.oauth_client import Grant, TokenClient
 
 Say = Callable[[str], None]
@@ -68,12 +66,6 @@ class Answer:
         what = self.body.get("status") if self.status < 400 else self.error
         wait = f", Retry-After {self.retry_after}" if self.retry_after else ""
         return f"{self.status} {what} in {self.seconds * 1000:.0f} ms{wait}"
-
-
-KIOSK = kiosk_grant()
-KITCHEN = account_grant(account_for(Role.KITCHEN))
-PAYROLL = account_grant(account_for(Role.PAYROLL))
-ADMIN = account_grant(account_for(Role.ADMIN))
 
 
 @dataclass

@@ -25,8 +25,7 @@ from nats.aio.msg import Msg
 from erestaurant.bench.client import closed_loop, open_loop
 from erestaurant.bench.stats import Samples
 from erestaurant.faults.system import LocalSystem
-from erestaurant.identity.local import account_for
-from erestaurant.identity.signin import account_grant, grant_for, kiosk_grant
+from erestaurant.identity.signin import KIOSK, KITCHEN, PAYROLL, grant_for
 from erestaurant.platform.access import Role
 from erestaurant.platform.oauth_client import Grant, TokenClient
 
@@ -36,9 +35,6 @@ EMPLOYEES = 50
 COOK_BATCH = 200
 # Cooking a backlog takes seconds; past this, something is wrong and the bench says what.
 COOKED_WAIT_SECONDS = 120.0
-KIOSK = kiosk_grant()
-KITCHEN = account_grant(account_for(Role.KITCHEN))
-PAYROLL = account_grant(account_for(Role.PAYROLL))
 
 
 @dataclass

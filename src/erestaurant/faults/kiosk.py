@@ -22,17 +22,14 @@ from typing import Any, Literal
 
 import aiohttp
 
-from erestaurant.identity.local import KIOSKS, account_for
-from erestaurant.identity.signin import account_grant, kiosk_grant
-from erestaurant.platform.access import Role
+from erestaurant.identity.local import KIOSKS
+from erestaurant.identity.signin import KITCHEN, PAYROLL, kiosk_grant
 from erestaurant.platform.oauth_client import Grant, TokenClient
 
 Fate = Literal["cook", "cancel", "race"]
 FATES: tuple[Fate, ...] = ("cook", "cancel", "race")
 # 429: the gateway's rate limit; a kiosk waits as Retry-After says, like for a 503.
 RETRYABLE = frozenset({429, 502, 503, 504})
-PAYROLL = account_grant(account_for(Role.PAYROLL))
-KITCHEN = account_grant(account_for(Role.KITCHEN))
 REQUEST_SECONDS = 10.0
 
 

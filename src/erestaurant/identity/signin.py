@@ -43,6 +43,13 @@ def account_grant(account: Account) -> Grant:
     return Grant.password(CLI_CLIENT, DEV_CLI_SECRET, account.username, account.password)
 
 
+# How the tools (faults, bench, demos) sign in as whoever does each thing in the cafeteria.
+KIOSK = kiosk_grant()
+KITCHEN = account_grant(account_for(Role.KITCHEN))
+PAYROLL = account_grant(account_for(Role.PAYROLL))
+ADMIN = account_grant(account_for(Role.ADMIN))
+
+
 async def grant_for(
     role: Role,
     issuer: str,
