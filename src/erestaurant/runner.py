@@ -7,7 +7,8 @@ started again, after a pause that grows while it keeps dying; one that stops ans
 /health/live (hung) is killed and started again. With replicas, each service runs as
 several processes and the gateway spreads requests over the ready ones. Ctrl-C (or
 SIGTERM) stops the services gracefully, then NATS; if the runner dies, its children get
-SIGTERM.
+SIGTERM. In the development environment it also serves the control API (``control``), by
+which the operations screen freezes, thaws or kills one of its processes.
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ import sys
 import sysconfig
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from erestaurant import services
+from erestaurant import control, services
 from erestaurant.identity.local import ACCOUNTS, KIOSKS, LocalIdentitySettings
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.settings import (
     DEFAULT_NATS_PORT,
+    DEVELOPMENT,
     CannotStart,
     Port,
     ServerSettings,
@@ -47,6 +50,10 @@ READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
 # A child that stayed up this long is healthy again: its next restart comes at once.
 STABLE_SECONDS = 30.0
+DEFAULT_CONTROL_PORT = 8089
+# Where the children find the control API (the operations screen of the web service).
+CONTROL_URL_VARIABLE = "ERESTAURANT_CONTROL_URL"
+CONTROL_TOKEN_VARIABLE = "ERESTAURANT_CONTROL_TOKEN"
 
 
 class RunnerError(SystemExit):
@@ -112,6 +119,16 @@ class RunnerSettings(Settings):
             " and starts it again: a hung process is not an exited one."
         ),
     )
+    control_port: int = Field(
+        default=DEFAULT_CONTROL_PORT,
+        ge=0,
+        le=65535,
+        description=(
+            "Where `up` serves its control API (on 127.0.0.1; development only), by which"
+            " the operations screen freezes, thaws or kills a process; 0 turns it off."
+            " Each start makes a new token, in `<data dir>/control-token`."
+        ),
+    )
 
 
 def serve_nats(data_dir: Path, port: int | None) -> None:
@@ -145,6 +162,10 @@ class Child:
     env: dict[str, str] = field(default_factory=dict)
     process: asyncio.subprocess.Process | None = None
     started_at: float = 0.0
+    # The wall-clock time of the last start, for people (the control API shows it).
+    started_utc: datetime | None = None
+    # Stopped (SIGSTOP) through the control API; a new process never is.
+    frozen: bool = False
     restarts: int = 0
     backoff: float = field(default=0.5)
     # Liveness is judged only once the process has answered it since its start.
@@ -182,6 +203,8 @@ class Runner:
         self.ports = ports or {name: [_port(name, env)] for name in services.SETTINGS}
         self.children: list[Child] = []
         self._stopping = asyncio.Event()
+        self._control: control.ControlServer | None = None
+        self.control_url: str | None = None
 
     @classmethod
     def from_environment(
@@ -211,6 +234,8 @@ class Runner:
                 ports[name] += free_ports(settings.replicas - 1)
         for name in ("hall", "kitchen", "payment", "workercenter", "notification"):
             env.setdefault(f"GATEWAY_{name.upper()}_URL", _urls(ports[name]))
+            env.setdefault(f"WEB_{name.upper()}_URL", _urls(ports[name]))
+        env.setdefault("GATEWAY_WEB_URL", _urls(ports["web"]))
         env.setdefault("HALL_KITCHEN_URL", _urls(ports["kitchen"]))
         env.setdefault("GATEWAY_PUBLIC_URL", _urls(ports["gateway"]))
         return cls(data_dir, env, nats, settings, ports, identity)
@@ -230,6 +255,8 @@ class Runner:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self._stopping.set)
+        # Before any child starts: they find the API through their environment.
+        await self._open_control()
         try:
             await self._migrate()
             for child in self.children:
@@ -244,8 +271,65 @@ class Runner:
             finally:
                 liveness.cancel()
         finally:
+            # No freeze or kill may race the shutdown.
+            await self._close_control()
             await self._stop_all()
         return 0
+
+    async def _open_control(self) -> None:
+        """Serve the control API, if wanted and allowed; the children learn where, and its
+        token, from their environment."""
+        # Whatever an outer environment said, the children hear of this runner's API only.
+        self.env.pop(CONTROL_URL_VARIABLE, None)
+        self.env.pop(CONTROL_TOKEN_VARIABLE, None)
+        if not self._control_allowed():
+            return
+        token = control.new_token()
+        server = control.ControlServer(
+            control.create_app(self.children, token, self._stopping.is_set)
+        )
+        port = self.settings.control_port
+        try:
+            url = await server.start(port)
+        except OSError as exc:
+            message = f"control API port {port} is in use ({exc.strerror})"
+            if self._control_asked():
+                raise RunnerError(f"{message}; choose another ERESTAURANT_CONTROL_PORT") from None
+            # Another `up` (a test's, say) has it; the system itself does not need it.
+            log.warning("%s; control API off (set ERESTAURANT_CONTROL_PORT)", message)
+            return
+        control.write_token(self.data_dir, token)
+        self.env[CONTROL_URL_VARIABLE] = url
+        self.env[CONTROL_TOKEN_VARIABLE] = token
+        self._control, self.control_url = server, url
+
+    def _control_asked(self) -> bool:
+        # Asked for by name, a refusal stops `up`; the default port just stays off.
+        return "control_port" in self.settings.model_fields_set
+
+    def _control_allowed(self) -> bool:
+        """On unless turned off, in the development environment only: anywhere else it would
+        let whoever has the token stop services that people rely on."""
+        if self.settings.control_port == 0:
+            return False
+        environment = self.env.get("ERESTAURANT_ENVIRONMENT") or DEVELOPMENT
+        if environment == DEVELOPMENT:
+            return True
+        if self._control_asked():
+            raise RunnerError(
+                "the control API is for the development environment only (ERESTAURANT_ENVIRONMENT"
+                f" is {environment}); set ERESTAURANT_CONTROL_PORT=0"
+            )
+        log.info("control API off: ERESTAURANT_ENVIRONMENT is %s", environment)
+        return False
+
+    async def _close_control(self) -> None:
+        if self._control is None:
+            return
+        await self._control.stop()
+        # The token dies with this run: the next `up` makes another.
+        (self.data_dir / control.TOKEN_FILE).unlink(missing_ok=True)
+        self._control = None
 
     async def _migrate(self) -> None:
         """Bring every database to the services' schema (creating local databases first)."""
@@ -291,7 +375,8 @@ class Runner:
             *child.argv, env={**self.env, **child.env}, preexec_fn=_stop_with_parent
         )
         child.started_at = time.monotonic()
-        child.answered, child.missed = False, 0
+        child.started_utc = datetime.now(UTC)
+        child.answered, child.missed, child.frozen = False, 0, False
         log.info("started %s (pid %d)", child.name, child.process.pid)
 
     async def _wait_ready(self) -> None:
@@ -330,6 +415,12 @@ class Runner:
                     else f"  (API docs: {child.url}/docs)"
                 )
                 lines.append(f"  {child.name:<15} {child.url}{hint}")
+        if self.control_url is not None:
+            token = self.data_dir / control.TOKEN_FILE
+            lines.append(
+                f"  {'control':<15} {self.control_url}  (freeze, thaw, kill; development only;"
+                f" bearer token in {token})"
+            )
         if self.identity is not None:
             lines += _demo_credentials()
         lines += ["", "Press Ctrl-C to stop.", ""]
@@ -413,6 +504,10 @@ class Runner:
             for child in group:
                 if child.running and child.process is not None:
                     child.process.terminate()
+                    # A stopped process holds SIGTERM until it is continued: thaw it (frozen
+                    # by the control API or by anyone) so that it stops gracefully.
+                    child.process.send_signal(signal.SIGCONT)
+                    child.frozen = False
             for child in group:
                 if child.process is None:
                     continue
