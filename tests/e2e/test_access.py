@@ -42,6 +42,7 @@ MAY: dict[tuple[str, str], set[str]] = {
     ("POST", "/halls/orders/{order_id}/cancel"): {"kiosk", "employee", "admin"},
     ("POST", "/kitchens/menus"): {"kitchen", "admin"},
     ("GET", "/kitchens/menus"): {"kiosk", "employee", "kitchen", "payroll", "admin"},
+    ("PATCH", "/kitchens/menus/{menu_id}"): {"kitchen", "admin"},
     ("GET", "/kitchens/cooks"): {"kitchen", "admin"},
     ("GET", "/kitchens/cooks/{cook_id}"): {"kitchen", "admin"},
     ("PATCH", "/kitchens/cooks/{cook_id}"): {"kitchen", "admin"},
@@ -62,6 +63,7 @@ OPEN = {"/health/live", "/health/ready", "/metrics"}
 PATH_VALUES = {
     "order_id": "no-such-order",
     "cook_id": "987654321",
+    "menu_id": "987654321",
     "employee_card_no": EMPLOYEE_CARD,
     "pay_period": "2026-11",
 }

@@ -15,6 +15,8 @@ from erestaurant.contracts import (
     EmployeePinSet,
     EmployeeRegistered,
     MealReadyMessageSent,
+    MenuChanged,
+    MenuRegistered,
     OrderCancelled,
     OrderCompleted,
     OrderPlaced,
@@ -101,6 +103,28 @@ def cooked(order_id: str = ORDER, cook_id: int = 1) -> Cooked:
 
 def cook_cancelled(order_id: str = ORDER, cook_id: int | None = 1) -> CookCancelled:
     return CookCancelled(cook_id=cook_id, order_id=order_id, cancelled_at=minutes(1))
+
+
+def menu_registered(menu_id: int = MENU_ID) -> MenuRegistered:
+    return MenuRegistered(
+        menu_id=menu_id,
+        name=MENU,
+        price=PRICE,
+        daily_portions=50,
+        on_menu=True,
+        registered_at=minutes(-120),
+    )
+
+
+def menu_changed(menu_id: int = MENU_ID, on_menu: bool = False) -> MenuChanged:
+    return MenuChanged(
+        menu_id=menu_id,
+        name=MENU,
+        price=PRICE,
+        daily_portions=50,
+        on_menu=on_menu,
+        changed_at=minutes(-60),
+    )
 
 
 def payment_deducted(order_id: str = ORDER) -> PaymentDeducted:

@@ -28,6 +28,8 @@ EVERY_EVENT: list[IntegrationEvent] = [
     samples.cook_started(),
     samples.cooked(),
     samples.cook_cancelled(cook_id=None),
+    samples.menu_registered(),
+    samples.menu_changed(),
     samples.payment_deducted(),
     samples.payment_cancelled(),
     samples.meal_ready_sent(),

@@ -14,6 +14,9 @@ from erestaurant.kitchen.domain import (
     IllegalCookTransition,
     KitchenError,
     Menu,
+    MenuWasChanged,
+    MenuWasRegistered,
+    PortionsBelowReserved,
     Reservation,
     ReservationStatus,
     SoldOut,
@@ -65,6 +68,87 @@ def test_a_menu_needs_a_name(name: str) -> None:
 def test_price_and_portions_cannot_be_negative(price: int, portions: int) -> None:
     with pytest.raises(ValueError, match="negative"):
         Menu("Bibimbap", price, portions)
+
+
+def stored(portions: int = 10) -> Menu:
+    """A menu as the repository gives it back: with its id, nothing recorded."""
+    return Menu("Bibimbap", 7000, portions, menu_id=3)
+
+
+def test_a_new_menu_is_on_the_menu() -> None:
+    assert Menu("Bibimbap", 7000, 50).on_menu is True
+
+
+def test_a_stored_menu_records_its_registration_with_its_terms() -> None:
+    menu = stored()
+    menu.registered(LUNCH)
+    assert menu.take_events() == [MenuWasRegistered(3, "Bibimbap", 7000, 10, True, LUNCH)]
+    assert menu.take_events() == []  # taken once
+
+
+def test_a_menu_without_an_id_cannot_record_anything() -> None:
+    with pytest.raises(ValueError, match="no id"):
+        Menu("Bibimbap", 7000, 10).registered(LUNCH)
+
+
+def test_a_change_records_the_menu_as_it_now_is() -> None:
+    menu = stored()
+    assert menu.change(LUNCH, 0, price=7500, daily_portions=20) is True
+    assert (menu.price, menu.daily_portions, menu.on_menu) == (7500, 20, True)
+    assert menu.take_events() == [MenuWasChanged(3, "Bibimbap", 7500, 20, True, LUNCH)]
+
+
+def test_a_menu_is_taken_off_and_put_back() -> None:
+    menu = stored()
+    assert menu.change(LUNCH, 4, on_menu=False) is True
+    assert menu.on_menu is False
+    assert menu.change(minutes(5), 4, on_menu=True) is True
+    assert [e.on_menu for e in menu.take_events()] == [False, True]
+
+
+def test_a_change_to_what_the_menu_already_is_records_nothing() -> None:
+    menu = stored()
+    assert menu.change(LUNCH, 0, price=7000, daily_portions=10, on_menu=True) is False
+    assert menu.change(LUNCH, 0) is False
+    assert menu.take_events() == []
+
+
+@pytest.mark.parametrize(("price", "portions"), [(-1, None), (None, -1)])
+def test_a_change_cannot_make_the_price_or_portions_negative(
+    price: int | None, portions: int | None
+) -> None:
+    menu = stored()
+    with pytest.raises(ValueError, match="negative"):
+        menu.change(LUNCH, 0, price=price, daily_portions=portions)
+    assert (menu.price, menu.daily_portions, menu.events) == (7000, 10, [])
+
+
+def test_portions_cannot_be_cut_below_those_reserved_today() -> None:
+    menu = stored()
+    with pytest.raises(PortionsBelowReserved) as refused:
+        menu.change(LUNCH, 6, daily_portions=5)
+    assert (refused.value.reserved, refused.value.asked) == (6, 5)
+    assert "6 portion(s) are already reserved" in str(refused.value)
+    assert (menu.daily_portions, menu.events) == (10, [])
+
+
+def test_portions_can_be_cut_to_exactly_those_reserved_today() -> None:
+    menu = stored()
+    assert menu.change(LUNCH, 6, daily_portions=6) is True
+    assert menu.daily_portions == 6
+
+
+def test_portions_can_be_raised_even_while_more_were_honoured_than_there_were() -> None:
+    # Orders accepted without a reservation are counted past the limit (DailyStock.honour).
+    menu = stored(portions=10)
+    assert menu.change(LUNCH, 12, daily_portions=11) is True
+    assert menu.daily_portions == 11
+
+
+def test_a_price_change_or_taking_it_off_is_not_held_back_by_reservations() -> None:
+    menu = stored(portions=10)
+    assert menu.change(LUNCH, 12, price=8000, on_menu=False) is True
+    assert (menu.price, menu.daily_portions, menu.on_menu) == (8000, 10, False)
 
 
 # -- the day's stock -------------------------------------------------------------------------
@@ -236,7 +320,9 @@ def test_a_ticket_cannot_be_cancelled_once_cooking_started(status: CookStatus) -
 
 
 @pytest.mark.parametrize(
-    "error", [SoldOut, IllegalCookTransition, CookingAlreadyStarted], ids=lambda e: e.__name__
+    "error",
+    [SoldOut, IllegalCookTransition, CookingAlreadyStarted, PortionsBelowReserved],
+    ids=lambda e: e.__name__,
 )
 def test_every_refusal_is_a_kitchen_error(error: type[Exception]) -> None:
     assert issubclass(error, KitchenError)

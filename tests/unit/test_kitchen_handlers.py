@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from erestaurant.contracts import CookCancelled, Cooked, CookReceived, CookStarted
+from erestaurant.contracts import (
+    CookCancelled,
+    Cooked,
+    CookReceived,
+    CookStarted,
+    MenuRegistered,
+)
 from erestaurant.contracts import OrderCancelled as OrderCancelledEvent
 from erestaurant.contracts import OrderPlaced as OrderPlacedEvent
 from erestaurant.kitchen import handlers
@@ -57,14 +63,24 @@ async def placed_with_ticket(uow: FakeKitchenUnitOfWork, qty: int = 1) -> int:
 # -- menus -----------------------------------------------------------------------------------
 
 
-async def test_a_registered_menu_gets_an_id_and_is_committed(
+async def test_a_registered_menu_gets_an_id_and_is_published_on_commit(
     kitchen_uow: FakeKitchenUnitOfWork,
 ) -> None:
     first = await menu(kitchen_uow)
     second = await handlers.register_menu(RegisterMenu("Ramen", 5000, 30), kitchen_uow)
     assert (first.menu_id, second.menu_id) == (1, 2)
     assert kitchen_uow.menus.rows[2] == Menu("Ramen", 5000, 30, menu_id=2)
-    assert kitchen_uow.published == []
+    assert kitchen_uow.published == [
+        MenuRegistered(
+            menu_id=menu_id,
+            name=name,
+            price=price,
+            daily_portions=portions,
+            on_menu=True,
+            registered_at=LUNCH,
+        )
+        for menu_id, name, price, portions in ((1, "Bibimbap", 7000, 10), (2, "Ramen", 5000, 30))
+    ]
 
 
 # -- reservations (hall's synchronous call) --------------------------------------------------
@@ -154,7 +170,7 @@ async def test_cancelling_before_the_ticket_opens_gives_the_portions_back(
     reservation = await handlers.cancel_for_order("order-1", kitchen_uow)
     assert reservation.status is ReservationStatus.RELEASED
     assert kitchen_uow.stock.reserved(1, TODAY) == 0
-    assert kitchen_uow.published == [
+    assert kitchen_uow.published_of(CookCancelled) == [
         CookCancelled(cook_id=None, order_id="order-1", cancelled_at=LUNCH)
     ]
 
@@ -283,7 +299,7 @@ async def test_a_placed_order_opens_a_received_ticket_and_uses_its_reservation(
     assert (ticket.order_id, ticket.qty, ticket.status) == ("order-1", 2, CookStatus.RECEIVED)
     assert kitchen_uow.reservations.rows["order-1"].status is ReservationStatus.USED
     assert kitchen_uow.stock.reserved(1, TODAY) == 2  # reserved once, by hall's call
-    assert kitchen_uow.published == [
+    assert kitchen_uow.published_of(CookReceived) == [
         CookReceived(
             cook_id=1, order_id="order-1", menu_id=1, menu_name="Bibimbap", qty=2, received_at=LUNCH
         )

@@ -7,7 +7,14 @@ without changing what others read. Each class is one event type at one version.
 from erestaurant.contracts.base import IntegrationEvent
 from erestaurant.contracts.envelope import Envelope, UnknownEventError, decode
 from erestaurant.contracts.hall import OrderCancelled, OrderCompleted, OrderPlaced
-from erestaurant.contracts.kitchen import CookCancelled, Cooked, CookReceived, CookStarted
+from erestaurant.contracts.kitchen import (
+    CookCancelled,
+    Cooked,
+    CookReceived,
+    CookStarted,
+    MenuChanged,
+    MenuRegistered,
+)
 from erestaurant.contracts.notification import MealReadyMessageSent
 from erestaurant.contracts.payment import (
     EmployeeDeactivated,
@@ -27,6 +34,8 @@ CATALOG: dict[str, type[IntegrationEvent]] = {
         CookStarted,
         Cooked,
         CookCancelled,
+        MenuRegistered,
+        MenuChanged,
         EmployeeRegistered,
         EmployeeDeactivated,
         EmployeePinSet,
@@ -48,6 +57,8 @@ __all__ = [
     "Envelope",
     "IntegrationEvent",
     "MealReadyMessageSent",
+    "MenuChanged",
+    "MenuRegistered",
     "OrderCancelled",
     "OrderCompleted",
     "OrderPlaced",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +49,7 @@ menus = Table(
     Column("name", String(100), nullable=False),
     Column("price", Integer, nullable=False),
     Column("daily_portions", Integer, nullable=False),
+    Column("on_menu", Boolean, nullable=False, server_default=true()),
 )
 
 daily_stock = Table(
@@ -93,18 +96,32 @@ class MenuRepository:
     async def add(self, menu: Menu) -> Menu:
         result = await self._conn.execute(
             insert(menus).values(
-                name=menu.name, price=menu.price, daily_portions=menu.daily_portions
+                name=menu.name,
+                price=menu.price,
+                daily_portions=menu.daily_portions,
+                on_menu=menu.on_menu,
             )
         )
         menu.menu_id = inserted_id(result)
         return menu
 
     async def get(self, menu_id: int) -> Menu | None:
-        row = (await self._conn.execute(select(menus).where(menus.c.menu_id == menu_id))).first()
+        """A menu, locked until commit: a reservation and a change of its portions or of its
+        place on the menu take turns, so neither decides on what the other is changing."""
+        query = select(menus).where(menus.c.menu_id == menu_id).with_for_update()
+        row = (await self._conn.execute(query)).first()
         return None if row is None else Menu(**row._mapping)
 
+    async def save(self, menu: Menu) -> None:
+        await self._conn.execute(
+            update(menus)
+            .where(menus.c.menu_id == menu.menu_id)
+            .values(price=menu.price, daily_portions=menu.daily_portions, on_menu=menu.on_menu)
+        )
+
     async def list_with_reserved(self, day: date) -> list[tuple[Menu, int]]:
-        """Every menu with the portions reserved on ``day`` (zero where none yet)."""
+        """Every menu, on the menu or not, with the portions reserved on ``day`` (zero where
+        none yet)."""
         stock = daily_stock.alias()
         query = (
             select(menus, stock.c.reserved)
@@ -113,7 +130,10 @@ class MenuRepository:
         )
         rows = (await self._conn.execute(query)).all()
         return [
-            (Menu(row.name, row.price, row.daily_portions, row.menu_id), row.reserved or 0)
+            (
+                Menu(row.name, row.price, row.daily_portions, row.menu_id, row.on_menu),
+                row.reserved or 0,
+            )
             for row in rows
         ]
 

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import (
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.exc import IntegrityError
 
 from erestaurant.kitchen import handlers
@@ -17,14 +25,16 @@ from erestaurant.kitchen.domain import (
     CookingAlreadyStarted,
     CookStatus,
     IllegalCookTransition,
+    Menu,
     NotOnMenu,
+    PortionsBelowReserved,
     ReservationMismatch,
     ReservationStatus,
     SoldOut,
 )
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform import clock
-from erestaurant.platform.access import Role
+from erestaurant.platform.access import Principal, Role
 from erestaurant.platform.errors import (
     EVERY_ROUTE,
     Conflict,
@@ -34,16 +44,55 @@ from erestaurant.platform.errors import (
     with_code,
 )
 from erestaurant.platform.schema import Camel, Id
-from erestaurant.platform.security import Access
+from erestaurant.platform.security import Access, Forbidden
 
 CookId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+MenuId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Price = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+Portions = Annotated[StrictInt, Field(ge=0, le=100_000)]
 OrderId = Annotated[str, Path(max_length=64)]
 
 
 class NewMenu(Camel):
     name: Annotated[StrictStr, Field(min_length=1, max_length=100)]
-    price: Annotated[StrictInt, Field(ge=0, le=1_000_000)]
-    daily_portions: Annotated[StrictInt, Field(ge=0, le=100_000)]
+    price: Price
+    daily_portions: Portions
+
+
+def _optional_not_nullable(schema: dict[str, Any]) -> None:
+    """A change leaves out what it does not change; null is refused (below), so the schema
+    does not offer it, and at least one term is needed."""
+    for field in schema["properties"].values():
+        [kept] = [s for s in field.pop("anyOf") if s.get("type") != "null"]
+        field.pop("default", None)
+        field.update(kept)
+    schema["minProperties"] = 1
+
+
+class MenuChange(Camel):
+    """Any of a menu's terms; what is left out stays as it is."""
+
+    model_config = ConfigDict(json_schema_extra=_optional_not_nullable)
+
+    price: Price | None = None
+    daily_portions: Portions | None = None
+    on_menu: Annotated[
+        StrictBool | None,
+        Field(description="false takes the dish off the menu, true puts it back"),
+    ] = None
+
+    @field_validator("price", "daily_portions", "on_menu", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("give a value, or leave the field out")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> MenuChange:
+        if not self.model_fields_set:
+            raise ValueError("say what to change: price, dailyPortions or onMenu")
+        return self
 
 
 class MenuOut(Camel):
@@ -51,7 +100,8 @@ class MenuOut(Camel):
     name: str
     price: int
     daily_portions: int
-    remaining: int
+    remaining: int = Field(description="Portions left today")
+    on_menu: bool = Field(description="false: taken off the menu, listed only with all=true")
 
 
 class CookOut(Camel):
@@ -92,6 +142,19 @@ IllegalTransitionError = with_code(Conflict, "ILLEGAL_TRANSITION")
 CookingStartedError = with_code(Conflict, "COOKING_STARTED")
 ReservationMismatchError = with_code(Conflict, "RESERVATION_MISMATCH")
 BusyError = with_code(Unavailable, "KITCHEN_BUSY")
+PortionsBelowReservedError = with_code(Conflict, "PORTIONS_BELOW_RESERVED")
+
+
+def _menu_out(menu: Menu, remaining: int) -> MenuOut:
+    assert menu.menu_id is not None
+    return MenuOut(
+        menu_id=menu.menu_id,
+        name=menu.name,
+        price=menu.price,
+        daily_portions=menu.daily_portions,
+        remaining=remaining,
+        on_menu=menu.on_menu,
+    )
 
 
 def router(
@@ -117,30 +180,49 @@ def router(
         menu = await handlers.register_menu(
             handlers.RegisterMenu(body.name, body.price, body.daily_portions), uow()
         )
-        assert menu.menu_id is not None
-        return MenuOut(
-            menu_id=menu.menu_id,
-            name=menu.name,
-            price=menu.price,
-            daily_portions=menu.daily_portions,
-            remaining=menu.daily_portions,
-        )
+        return _menu_out(menu, menu.daily_portions)
 
-    @api.get("/menus", response_model=list[MenuOut], dependencies=[anyone])
-    async def list_menus() -> list[MenuOut]:
+    @api.get("/menus", response_model=list[MenuOut])
+    async def list_menus(
+        who: Principal = anyone,
+        everything: Annotated[
+            bool,
+            Query(
+                alias="all",
+                description="Also the dishes taken off the menu (kitchen staff only)",
+            ),
+        ] = False,
+    ) -> list[MenuOut]:
+        # Kiosks and employees see what can be ordered; what was taken off is the
+        # kitchen's business, and asking for it is refused rather than quietly ignored.
+        if everything and not who.has_any((Role.KITCHEN, Role.ADMIN)):
+            raise Forbidden("only the kitchen staff see dishes taken off the menu (all=true)")
         today = clock.business_day(clock.now(), timezone)
         async with uow() as tx:
             rows = await tx.menus.list_with_reserved(today)
         return [
-            MenuOut(
-                menu_id=menu.menu_id or 0,
-                name=menu.name,
-                price=menu.price,
-                daily_portions=menu.daily_portions,
-                remaining=max(menu.daily_portions - reserved, 0),
-            )
+            _menu_out(menu, max(menu.daily_portions - reserved, 0))
             for menu, reserved in rows
+            if everything or menu.on_menu
         ]
+
+    @api.patch(
+        "/menus/{menu_id}",
+        response_model=MenuOut,
+        responses=answers(404, 409),
+        dependencies=[kitchen],
+    )
+    async def change_menu(menu_id: MenuId, body: MenuChange) -> MenuOut:
+        cmd = handlers.ChangeMenu(menu_id, body.price, body.daily_portions, body.on_menu)
+        try:
+            today = await handlers.change_menu(cmd, uow(), timezone)
+        except handlers.MenuNotFound as exc:
+            raise NotFound(str(exc)) from None
+        except PortionsBelowReserved as exc:
+            raise PortionsBelowReservedError(
+                str(exc), menuId=menu_id, reserved=exc.reserved, dailyPortions=exc.asked
+            ) from None
+        return _menu_out(today.menu, today.remaining)
 
     @api.get("/cooks", response_model=list[CookOut], dependencies=[kitchen])
     async def list_cooks(

@@ -5,7 +5,7 @@ Standard library only. Every transition is guarded here; an illegal move raises.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -30,6 +30,17 @@ class CookingAlreadyStarted(KitchenError):
     pass
 
 
+class PortionsBelowReserved(KitchenError):
+    """Fewer daily portions than are already reserved today: those were sold."""
+
+    def __init__(self, asked: int, reserved: int) -> None:
+        super().__init__(
+            f"{reserved} portion(s) are already reserved today: daily portions cannot be"
+            f" cut to {asked}"
+        )
+        self.asked, self.reserved = asked, reserved
+
+
 class ReservationMismatch(KitchenError):
     """The same order id came back asking for another menu or quantity."""
 
@@ -52,18 +63,89 @@ class ReservationStatus(StrEnum):
     EXPIRED = "EXPIRED"  # given back: no order came for it within the time-to-live
 
 
+@dataclass(frozen=True)
+class MenuEvent:
+    """What a menu records of itself when it is registered or changed: the menu as it then
+    was. The handlers publish each as an integration event."""
+
+    menu_id: int
+    name: str
+    price: int
+    daily_portions: int
+    on_menu: bool
+    at: datetime
+
+
+class MenuWasRegistered(MenuEvent):
+    pass
+
+
+class MenuWasChanged(MenuEvent):
+    pass
+
+
 @dataclass
 class Menu:
     name: str
     price: int
     daily_portions: int
     menu_id: int | None = None
+    # False: taken off the menu. Kiosks no longer list it and new orders are refused, but
+    # the orders already taken for it are still cooked.
+    on_menu: bool = True
+    events: list[MenuEvent] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise ValueError("a menu needs a name")
-        if self.price < 0 or self.daily_portions < 0:
-            raise ValueError("price and daily portions cannot be negative")
+        _check_terms(self.price, self.daily_portions)
+
+    def registered(self, at: datetime) -> None:
+        """The menu was stored and given its id: record that it exists."""
+        self._record(MenuWasRegistered, at)
+
+    def change(
+        self,
+        at: datetime,
+        reserved_today: int,
+        *,
+        price: int | None = None,
+        daily_portions: int | None = None,
+        on_menu: bool | None = None,
+    ) -> bool:
+        """Change what is given (None: leave it); False if that changes nothing.
+
+        Portions reserved today were sold, so the daily portions cannot be cut below them.
+        Raising them is always allowed, even when more were honoured than there were.
+        """
+        price = self.price if price is None else price
+        portions = self.daily_portions if daily_portions is None else daily_portions
+        on_menu = self.on_menu if on_menu is None else on_menu
+        _check_terms(price, portions)
+        if portions < self.daily_portions and portions < reserved_today:
+            raise PortionsBelowReserved(portions, reserved_today)
+        if (price, portions, on_menu) == (self.price, self.daily_portions, self.on_menu):
+            return False
+        self.price, self.daily_portions, self.on_menu = price, portions, on_menu
+        self._record(MenuWasChanged, at)
+        return True
+
+    def take_events(self) -> list[MenuEvent]:
+        """The events recorded since last taken, for the handler to publish once."""
+        taken, self.events = self.events, []
+        return taken
+
+    def _record(self, kind: type[MenuEvent], at: datetime) -> None:
+        if self.menu_id is None:
+            raise ValueError("a menu has no id until it is stored")
+        self.events.append(
+            kind(self.menu_id, self.name, self.price, self.daily_portions, self.on_menu, at)
+        )
+
+
+def _check_terms(price: int, daily_portions: int) -> None:
+    if price < 0 or daily_portions < 0:
+        raise ValueError("price and daily portions cannot be negative")
 
 
 @dataclass

@@ -11,7 +11,16 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from erestaurant.contracts import CookCancelled, Cooked, CookReceived, CookStarted, OrderPlaced
+from erestaurant.contracts import (
+    CookCancelled,
+    Cooked,
+    CookReceived,
+    CookStarted,
+    IntegrationEvent,
+    MenuChanged,
+    MenuRegistered,
+    OrderPlaced,
+)
 from erestaurant.contracts import OrderCancelled as OrderCancelledEvent
 from erestaurant.kitchen.domain import (
     Admission,
@@ -20,6 +29,9 @@ from erestaurant.kitchen.domain import (
     CookTicket,
     DailyStock,
     Menu,
+    MenuEvent,
+    MenuWasChanged,
+    MenuWasRegistered,
     NotOnMenu,
     Reservation,
     ReservationMismatch,
@@ -40,11 +52,33 @@ class ReservationNotFound(LookupError):
     pass
 
 
+class MenuNotFound(LookupError):
+    pass
+
+
 @dataclass(frozen=True)
 class RegisterMenu:
     name: str
     price: int
     daily_portions: int
+
+
+@dataclass(frozen=True)
+class ChangeMenu:
+    """The kitchen staff change a menu; None leaves a term as it is."""
+
+    menu_id: int
+    price: int | None = None
+    daily_portions: int | None = None
+    on_menu: bool | None = None
+
+
+@dataclass(frozen=True)
+class MenuToday:
+    """A menu and its portions left today, as the menu list shows it."""
+
+    menu: Menu
+    remaining: int
 
 
 @dataclass(frozen=True)
@@ -57,6 +91,8 @@ class ReservePortions:
 async def register_menu(cmd: RegisterMenu, uow: KitchenUnitOfWork) -> Menu:
     async with uow:
         menu = await uow.menus.add(Menu(cmd.name, cmd.price, cmd.daily_portions))
+        menu.registered(clock.now())
+        _publish(menu, uow)
         await uow.commit()
     log.info(
         "menu %s registered: %s at %d won, %d a day",
@@ -66,6 +102,67 @@ async def register_menu(cmd: RegisterMenu, uow: KitchenUnitOfWork) -> Menu:
         menu.daily_portions,
     )
     return menu
+
+
+async def change_menu(cmd: ChangeMenu, uow: KitchenUnitOfWork, timezone: str) -> MenuToday:
+    """Change a menu's price, daily portions or place on the menu, and tell the screens.
+
+    The menu and today's stock are locked while a cut is checked against what is reserved,
+    and a reservation locks the menu too, so none slips in between. The same change twice
+    changes (and publishes) nothing.
+    """
+    async with uow:
+        menu = await uow.menus.get(cmd.menu_id)
+        if menu is None:
+            raise MenuNotFound(f"no menu {cmd.menu_id}")
+        now = clock.now()
+        stock = await uow.stock.get_for_update(menu, clock.business_day(now, timezone))
+        changed = menu.change(
+            now,
+            stock.reserved,
+            price=cmd.price,
+            daily_portions=cmd.daily_portions,
+            on_menu=cmd.on_menu,
+        )
+        if changed:
+            await uow.menus.save(menu)
+            _publish(menu, uow)
+            await uow.commit()
+            log.info(
+                "menu %s changed: %d won, %d a day, %s",
+                menu.menu_id,
+                menu.price,
+                menu.daily_portions,
+                "on the menu" if menu.on_menu else "off the menu",
+            )
+    return MenuToday(menu, max(menu.daily_portions - stock.reserved, 0))
+
+
+def _publish(menu: Menu, uow: KitchenUnitOfWork) -> None:
+    for event in menu.take_events():
+        uow.emit(_integration_event(event))
+
+
+def _integration_event(event: MenuEvent) -> IntegrationEvent:
+    # The wire contracts are apart from the domain's events, so either can change alone.
+    if isinstance(event, MenuWasRegistered):
+        return MenuRegistered(
+            menu_id=event.menu_id,
+            name=event.name,
+            price=event.price,
+            daily_portions=event.daily_portions,
+            on_menu=event.on_menu,
+            registered_at=event.at,
+        )
+    assert isinstance(event, MenuWasChanged)
+    return MenuChanged(
+        menu_id=event.menu_id,
+        name=event.name,
+        price=event.price,
+        daily_portions=event.daily_portions,
+        on_menu=event.on_menu,
+        changed_at=event.at,
+    )
 
 
 async def reserve_portions(
@@ -84,7 +181,7 @@ async def reserve_portions(
             if existing.status is not ReservationStatus.EXPIRED:
                 return existing, False
         menu = await uow.menus.get(cmd.menu_id)
-        if menu is None:
+        if menu is None or not menu.on_menu:
             raise NotOnMenu(f"menu {cmd.menu_id} is not on the menu")
         if existing is None and not await _admits(admission, uow):
             raise AtCapacity(f"the kitchen has {admission.capacity} open orders or more")
