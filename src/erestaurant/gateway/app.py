@@ -4,10 +4,15 @@ It adds the correlation id when the caller sent none and returns it on every ans
 service that cannot be reached is answered 503 with Retry-After (a kiosk retries), a
 service that does not answer in time 504, always with a JSON body.
 
-Every request it routes must carry an access token that verifies (401 otherwise); the
-gateway slows down a device or a person past their rate (429), removes any identity
-header a client made up, and forwards the token itself: each service checks it again and
-decides what the token's roles may do there.
+Every request it routes to a service must carry an access token that verifies (401
+otherwise); the gateway slows down a device or a person past their rate (429), removes any
+identity header a client made up, and forwards the token itself: each service checks it
+again and decides what the token's roles may do there.
+
+The screens (`/`, `/kiosk`, `/kitchen`, `/me`, `/payroll`, `/ops`, `/assets`) go to the web
+service. A token is checked the same way when there is one, but a request without one goes
+on without Authorization: the web service sends whoever has none to sign in. An answer
+without a Content-Length (the screens' server-sent events) is streamed (streams.py).
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ import aiohttp
 import orjson
 import uvloop
 from aiohttp import web
+from multidict import CIMultiDict
 
 from erestaurant.gateway.limits import RateLimits
 from erestaurant.gateway.replicas import Replicas
 from erestaurant.gateway.settings import GatewaySettings
 from erestaurant.gateway.signin import Session, SignIn, bearer_token
+from erestaurant.gateway.streams import OpenStreams, relay
 from erestaurant.platform import correlation
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.errors import ApiError
@@ -81,6 +88,9 @@ IDENTITY_PREFIXES = ("x-auth-", "x-user-", "x-employee-")
 
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 ROUTES = web.AppKey("routes", dict)
+SCREENS = web.AppKey("screens", Replicas)
+STREAMS = web.AppKey("streams", OpenStreams)
+UPSTREAM_TIMEOUT = web.AppKey("upstream_timeout", float)
 DRAINING = web.AppKey("draining", list)
 ACCESS = web.AppKey("access", Access)
 LIMITS = web.AppKey("limits", RateLimits)
@@ -88,6 +98,9 @@ SIGNIN = web.AppKey("signin", SignIn)
 
 # Methods that change nothing, so a request may go to another replica after any failure.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# First path segments of the screens, which the web service serves (and `/` itself).
+SCREEN_PREFIXES = frozenset({"kiosk", "kitchen", "me", "payroll", "ops", "assets"})
+EVENT_STREAM = "text/event-stream"
 
 
 def _json(status: int, code: str, message: str, cid: str, **headers: str) -> web.Response:
@@ -110,19 +123,30 @@ def _refusal(exc: ApiError, cid: str) -> web.Response:
 
 @dataclass
 class Admitted:
-    token: str
+    token: str | None  # None: a screen asked for without one
     renewed: Session | None  # a browser's session, renewed on the way: its new cookie
 
 
-async def _admit(request: web.Request) -> Admitted:
+def _route(request: web.Request) -> tuple[Replicas | None, bool]:
+    """The replicas that serve the request's path, and whether it needs a token: a screen
+    does not (the web service sends whoever comes without one to sign in)."""
+    prefix = request.path.split("/", 2)[1]
+    if prefix in SCREEN_PREFIXES or request.path == "/":
+        return request.app[SCREENS], False
+    return request.app[ROUTES].get(prefix), True
+
+
+async def _admit(request: web.Request, token_needed: bool = True) -> Admitted:
     """The token the request goes on with (a bearer token, or a browser's session), or
-    ApiError: none, a bad one, a cross-site change, too many requests."""
+    ApiError: none when one is needed, a bad one, a cross-site change, too many requests."""
     token, renewed = bearer_token(request), None
     if token is None:
         signin = request.app[SIGNIN]
         token, renewed = await signin.token(request)
         if token is None:
-            raise Unauthenticated(NO_TOKEN)
+            if token_needed:
+                raise Unauthenticated(NO_TOKEN)
+            return Admitted(None, None)
         signin.check_origin(request)
     access = request.app[ACCESS]
     who = await access.principal(token)
@@ -143,9 +167,10 @@ class TooManyRequests(ApiError):
     code = "TOO_MANY_REQUESTS"
 
 
-def _forwarded(request: web.Request, token: str) -> dict[str, str]:
+def _forwarded(request: web.Request, token: str | None) -> dict[str, str]:
     """The request's headers as a service gets them: no identity a client made up, no
-    cookie (the session stays at the gateway), and the token the gateway admitted."""
+    cookie (the session stays at the gateway), and the token the gateway admitted (none
+    for a screen asked for without one)."""
     headers = {
         k: v
         for k, v in request.headers.items()
@@ -154,7 +179,8 @@ def _forwarded(request: web.Request, token: str) -> dict[str, str]:
         and not k.lower().startswith(IDENTITY_PREFIXES)
         and k.lower() not in ("cookie", "authorization")
     }
-    headers["Authorization"] = f"Bearer {token}"
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     return headers
 
 
@@ -173,11 +199,11 @@ async def proxy(request: web.Request) -> web.StreamResponse:
     cid = request.headers.get(correlation.HEADER, "")[:128] or correlation.new_id()
     correlation.correlation_id.set(cid)
     prefix = request.path.split("/", 2)[1]
-    replicas: Replicas | None = request.app[ROUTES].get(prefix)
+    replicas, token_needed = _route(request)
     if replicas is None:
         return _json(404, "NO_ROUTE", f"no service serves /{prefix}", cid)
     try:
-        admitted = await _admit(request)
+        admitted = await _admit(request, token_needed)
     except ApiError as refused:
         return _refusal(refused, cid)
     headers = _forwarded(request, admitted.token)
@@ -186,48 +212,84 @@ async def proxy(request: web.Request) -> web.StreamResponse:
     headers["X-Forwarded-Host"] = request.host
     body = await request.read() if request.body_exists else None
     started = time.perf_counter()
+    service = replicas.service
     for upstream in replicas.in_turn():
         try:
-            status, answer, content = await _forward(request, upstream, headers, body)
+            response, content = await _forward(request, upstream, headers, body)
         except TimeoutError:
             log.warning("%s %s: %s timed out", request.method, request.path, upstream)
-            return _json(504, "GATEWAY_TIMEOUT", f"{prefix} did not answer in time", cid)
+            return _json(504, "GATEWAY_TIMEOUT", f"{service} did not answer in time", cid)
         except aiohttp.ClientError as exc:
             log.warning("%s %s: %s unreachable (%s)", request.method, request.path, upstream, exc)
             replicas.unreachable(upstream)
             if _may_resend(request, exc):
                 continue
             break
+        answer = CIMultiDict(
+            (k, v) for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP
+        )
         answer[correlation.HEADER] = cid
+        if content is None:
+            stream = web.StreamResponse(status=response.status, headers=answer)
+            _renew_cookie(request, stream, admitted)
+            return await relay(request, response, stream, request.app[STREAMS])
         log.debug(
             "%s %s -> %d in %.1f ms",
             request.method,
             request.path_qs,
-            status,
+            response.status,
             (time.perf_counter() - started) * 1000,
         )
-        reply = web.Response(status=status, body=content, headers=answer)
-        if admitted.renewed is not None:
-            request.app[SIGNIN].keep(reply, admitted.renewed)
+        reply = web.Response(status=response.status, body=content, headers=answer)
+        _renew_cookie(request, reply, admitted)
         return reply
     return _json(
-        503, "SERVICE_UNAVAILABLE", f"{prefix} is unavailable", cid, **{"Retry-After": "1"}
+        503, "SERVICE_UNAVAILABLE", f"{service} is unavailable", cid, **{"Retry-After": "1"}
     )
+
+
+def _renew_cookie(request: web.Request, reply: web.StreamResponse, admitted: Admitted) -> None:
+    if admitted.renewed is not None:
+        request.app[SIGNIN].keep(reply, admitted.renewed)
 
 
 async def _forward(
     request: web.Request, upstream: str, headers: dict[str, str], body: bytes | None
-) -> tuple[int, dict[str, str], bytes]:
-    async with request.app[SESSION].request(
-        request.method,
-        upstream + request.path_qs,
-        headers=headers,
-        data=body,
-        allow_redirects=False,
-    ) as response:
-        content = await response.read()
-        answer = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
-        return response.status, answer, content
+) -> tuple[aiohttp.ClientResponse, bytes | None]:
+    """The service's answer, read whole when it says its length; else (a stream) left open
+    for the caller to relay and close.
+
+    A request for server-sent events waits the upstream timeout for the connection and the
+    answer's headers only: the session's total timeout would cut the stream.
+    """
+    http = request.app[SESSION]
+    events = EVENT_STREAM in request.headers.get("Accept", "")
+    limit = request.app[UPSTREAM_TIMEOUT] if events else None
+    async with asyncio.timeout(limit):
+        response = await http.request(
+            request.method,
+            upstream + request.path_qs,
+            headers=headers,
+            data=body,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=None, connect=limit) if events else http.timeout,
+        )
+        if _streamed(request, response):
+            return response, None
+        try:
+            return response, await response.read()
+        finally:
+            response.release()
+
+
+def _streamed(request: web.Request, response: aiohttp.ClientResponse) -> bool:
+    """Whether the answer's end is known only when the service ends it (no Content-Length:
+    chunked, or server-sent events), as opposed to an answer with no body at all."""
+    return (
+        response.content_length is None
+        and request.method != "HEAD"
+        and response.status not in (204, 304)
+    )
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -261,6 +323,9 @@ async def ready(request: web.Request) -> web.Response:
 def create_app(settings: GatewaySettings) -> web.Application:
     app = web.Application()
     app[ROUTES] = {prefix: Replicas(prefix, urls) for prefix, urls in settings.routes().items()}
+    app[SCREENS] = Replicas("web", settings.screens())
+    app[STREAMS] = OpenStreams()
+    app[UPSTREAM_TIMEOUT] = settings.upstream_timeout_seconds
     app[DRAINING] = []
     app[ACCESS] = Access.of(settings)
     tokens = TokenClient(settings.auth_issuer, settings.auth_token_url)
@@ -288,6 +353,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
             await tokens.close()
 
     app.cleanup_ctx.append(session)
+    app.on_shutdown.append(_end_streams)
     app.router.add_get("/health/live", live)
     app.router.add_get("/health/ready", ready)
     signin = app[SIGNIN]
@@ -295,17 +361,26 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app.router.add_get("/auth/callback", _answering(signin.callback))
     app.router.add_get("/auth/me", _answering(signin.me))
     app.router.add_post("/auth/logout", _answering(signin.logout))
+    app.router.add_post("/auth/device", _answering(signin.device))
     app.router.add_route("*", "/{tail:.*}", proxy)
     return app
 
 
 async def _check_replicas(app: web.Application, period: float) -> None:
+    every = [*app[ROUTES].values(), app[SCREENS]]
     while True:
         await asyncio.gather(
-            *(r.check(app[SESSION], period * 2) for r in app[ROUTES].values()),
-            return_exceptions=True,
+            *(r.check(app[SESSION], period * 2) for r in every), return_exceptions=True
         )
         await asyncio.sleep(period)
+
+
+async def _end_streams(app: web.Application) -> None:
+    """Stopping (after the shutdown delay): end the open streams, which would otherwise keep
+    the gateway up until aiohttp's shutdown timeout; their clients reconnect elsewhere."""
+    ended = app[STREAMS].close_all()
+    if ended:
+        log.info("ended %d open stream(s)", ended)
 
 
 def serve(settings: GatewaySettings | None = None) -> None:
@@ -317,7 +392,8 @@ def serve(settings: GatewaySettings | None = None) -> None:
 
 async def _serve(settings: GatewaySettings) -> None:
     """Serve until SIGTERM or SIGINT; then report not ready for the shutdown delay (so that
-    whoever balances over gateways stops sending), then finish the requests in hand."""
+    whoever balances over gateways stops sending), then end the open streams and finish the
+    requests in hand."""
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=10)
     await runner.setup()

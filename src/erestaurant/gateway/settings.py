@@ -80,8 +80,20 @@ class GatewaySettings(AuthenticatedSettings):
     notification_url: str = Field(
         default="http://127.0.0.1:8085", description="Where /notifications/** goes."
     )
+    web_url: str = Field(
+        default="http://127.0.0.1:8086",
+        description=(
+            "Where the screens go: `/`, `/kiosk/**`, `/kitchen/**`, `/me/**`, `/payroll/**`,"
+            " `/ops/**` and `/assets/**` (comma-separate the URLs of several replicas)."
+        ),
+    )
     upstream_timeout_seconds: float = Field(
-        default=10.0, gt=0, description="Longest wait on a service before answering 504."
+        default=10.0,
+        gt=0,
+        description=(
+            "Longest wait on a service before answering 504. For a stream (server-sent"
+            " events) it bounds the connection and the answer's headers, not the stream."
+        ),
     )
     ready_check_seconds: float = Field(
         default=0.5,
@@ -105,3 +117,7 @@ class GatewaySettings(AuthenticatedSettings):
                 "notifications": self.notification_url,
             }.items()
         }
+
+    def screens(self) -> list[str]:
+        """The web service's replicas' base URLs, which serve every screen."""
+        return replica_urls(self.web_url)
