@@ -50,13 +50,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     PAYMENT_HOST=0.0.0.0 \
     WORKERCENTER_HOST=0.0.0.0 \
     NOTIFICATION_HOST=0.0.0.0 \
+    WEB_HOST=0.0.0.0 \
     GATEWAY_HOST=0.0.0.0
 
 WORKDIR /app
 USER 10001:10001
 
 # hall, kitchen, payment, workercenter, notification, gateway
-EXPOSE 8081 8082 8083 8084 8085 8088
+EXPOSE 8081 8082 8083 8084 8085 8086 8088
 
 # No HEALTHCHECK: which port to probe depends on the service the container runs, and
 # Kubernetes ignores it anyway (the Deployments probe /health/live and /health/ready).

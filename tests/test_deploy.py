@@ -769,27 +769,7 @@ def _exposed(stage: dict[str, list[str]]) -> set[int]:
     return {int(p) for line in stage["EXPOSE"] for p in line.split()}
 
 
-# Services the Dockerfile does not listen for yet: without WEB_HOST=0.0.0.0 the web pods
-# would listen on 127.0.0.1 and fail every probe. The Dockerfile is not the deploy
-# manifests' to change; strict, so that once it has WEB_HOST and EXPOSE 8086 this passes,
-# fails as XPASS, and the entry must go.
-NOT_YET_IN_THE_IMAGE = {"web"}
-
-
-@pytest.mark.parametrize(
-    "service",
-    [
-        pytest.param(
-            s,
-            marks=pytest.mark.xfail(
-                strict=True, reason=f"the Dockerfile lacks {s.upper()}_HOST and its EXPOSE"
-            ),
-        )
-        if s in NOT_YET_IN_THE_IMAGE
-        else s
-        for s in SERVICES
-    ],
-)
+@pytest.mark.parametrize("service", SERVICES)
 def test_the_image_listens_for_each_service_on_all_interfaces(service: str) -> None:
     stage = _dockerfile_final_stage()
     assert _image_env(stage).get(f"{service.upper()}_HOST") == "0.0.0.0", service

@@ -15,7 +15,10 @@ from erestaurant.platform import db, migrations
 from erestaurant.platform.settings import CannotStart, ServiceSettings
 
 # Every service but the gateway keeps state of its own.
-RELATIONAL = tuple(name for name in services.SETTINGS if name != "gateway")
+# The services with a database of their own (not the gateway, not the screens).
+RELATIONAL = tuple(
+    name for name, kind in services.SETTINGS.items() if issubclass(kind, ServiceSettings)
+)
 
 
 def add_commands(commands: Any) -> None:

@@ -421,6 +421,8 @@ class Runner:
                 f"  {'control':<15} {self.control_url}  (freeze, thaw, kill; development only;"
                 f" bearer token in {token})"
             )
+        gateway = f"http://127.0.0.1:{self.ports['gateway'][0]}"
+        lines += _screens(self.env.get("GATEWAY_PUBLIC_URL") or gateway)
         if self.identity is not None:
             lines += _demo_credentials()
         lines += ["", "Press Ctrl-C to stop.", ""]
@@ -518,6 +520,23 @@ class Runner:
                     child.process.kill()
                     await child.process.wait()
         log.info("stopped")
+
+
+SCREENS = (
+    ("kiosk", "kiosk", "order with an ID card; set up once with a kiosk client"),
+    ("kitchen", "kitchen display", "tickets live, start and finish, today's menu"),
+    ("me", "my orders", "an employee's orders, live"),
+    ("payroll", "payroll office", "employees, a month's deductions, the CSV"),
+    ("ops", "operations", "the system map, dead letters, drills"),
+)
+
+
+def _screens(gateway: str) -> list[str]:
+    """Where people open the screens (through the gateway, which signs them in)."""
+    lines = ["", "Screens (open in a browser; each asks you to sign in with its role):"]
+    for path, name, what in SCREENS:
+        lines.append(f"  {name:<16} {gateway.rstrip('/')}/{path}  ({what})")
+    return lines
 
 
 def _demo_credentials() -> list[str]:

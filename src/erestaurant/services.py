@@ -11,15 +11,18 @@ from erestaurant.kitchen.settings import KitchenSettings
 from erestaurant.notification.settings import NotificationSettings
 from erestaurant.payment.settings import PaymentSettings
 from erestaurant.platform.settings import Settings
+from erestaurant.web.settings import WebSettings
 from erestaurant.workercenter.settings import WorkercenterSettings
 
-# The kitchen first: hall's orders need it. The gateway last: it fronts the others.
+# The kitchen first: hall's orders need it. The screens (web) after the services they
+# show; the gateway last: it fronts the others.
 SETTINGS: dict[str, type[Settings]] = {
     "kitchen": KitchenSettings,
     "hall": HallSettings,
     "payment": PaymentSettings,
     "workercenter": WorkercenterSettings,
     "notification": NotificationSettings,
+    "web": WebSettings,
     "gateway": GatewaySettings,
 }
 

@@ -72,8 +72,8 @@ PATH_VALUES = {
 def _endpoints(system: System) -> set[tuple[str, str]]:
     found = set()
     for service in SERVICES:
-        if service == "gateway":
-            continue
+        if service in ("gateway", "web"):
+            continue  # the screens have a matrix of their own (test_screen_access.py)
         spec = httpx.get(f"{system.urls[service]}/openapi.json", timeout=10).json()
         for path, operations in spec["paths"].items():
             if path not in OPEN:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import nats
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
@@ -93,6 +96,19 @@ class Broker:
         except BadRequestError:
             # It exists with other settings (an operator may have tuned it): keep theirs.
             await self.js.stream_info(self.stream)
+
+    async def listen(
+        self, subject: str, listener: Callable[[str, bytes], Coroutine[Any, Any, None]]
+    ) -> None:
+        """A plain subscription (NATS core, not JetStream): ``listener`` hears each message
+        published on ``subject`` from now on; nats-py subscribes again after a reconnect."""
+        if self._nc is None:
+            raise RuntimeError("broker not connected yet")
+
+        async def hear(message: Msg) -> None:
+            await listener(message.subject, message.data)
+
+        await self._nc.subscribe(subject, cb=hear)
 
     async def close(self) -> None:
         """Send what is buffered (the last acks), then close; the consumer has stopped by now."""

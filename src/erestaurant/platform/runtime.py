@@ -2,7 +2,8 @@
 
 Each service's bootstrap builds one Runtime, adds its routes and event handlers, and calls
 ``serve``. The web app answers /health/live at once; /health/ready once the database and
-the broker are reachable, and no longer once shutdown has begun.
+the broker are reachable, and no longer once shutdown has begun. A process without a
+database of its own (the web screens) has no store: it is ready once the broker is.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from types import FrameType
 from typing import Any, TypeVar
 
@@ -26,7 +27,7 @@ from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer, Handlers
 from erestaurant.platform.relay import OutboxRelay
 from erestaurant.platform.security import Access
-from erestaurant.platform.settings import ServiceSettings
+from erestaurant.platform.settings import BrokerSettings, ServiceSettings
 from erestaurant.platform.store import SqlStore, Store
 from erestaurant.platform.uow import Transaction, UnitOfWork
 from erestaurant.platform.web import create_app
@@ -34,6 +35,8 @@ from erestaurant.platform.web import create_app
 log = logging.getLogger(__name__)
 
 U = TypeVar("U", bound=UnitOfWork)
+# What a plain subscription calls with each message's subject and data.
+Listener = Callable[[str, bytes], Coroutine[Any, Any, None]]
 
 CHECK_TIMEOUT_SECONDS = 2.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -41,7 +44,10 @@ STOP_TIMEOUT_SECONDS = 10.0
 
 class Runtime:
     def __init__(
-        self, settings: ServiceSettings, store: Store, extra_audiences: tuple[str, ...] = ()
+        self,
+        settings: BrokerSettings,
+        store: Store | None,
+        extra_audiences: tuple[str, ...] = (),
     ) -> None:
         self.settings = settings
         failpoints.arm(settings.failpoints)
@@ -55,12 +61,15 @@ class Runtime:
         # Only a relational store has an outbox; a service that publishes nothing needs no relay.
         self.relay = (
             OutboxRelay(store.engine, store.outbox, self.broker, settings.relay_poll_seconds)
-            if isinstance(store, SqlStore) and store.outbox is not None
+            if isinstance(store, SqlStore)
+            and store.outbox is not None
+            and isinstance(settings, ServiceSettings)
             else None
         )
         self.shutting_down = False
         self._consumer: EventConsumer | None = None
         self._consumer_task: asyncio.Task[None] | None = None
+        self._listeners: list[tuple[str, Listener]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._details: dict[str, Callable[[], object]] = {}
         self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
@@ -82,20 +91,30 @@ class Runtime:
         """A factory of the service's units of work, each waking the relay on commit."""
         store = self.store
         if not isinstance(store, SqlStore):
-            raise TypeError(f"{kind.__name__} needs a relational store, not {store.kind}")
+            kind_of = store.kind if store is not None else "none"
+            raise TypeError(f"{kind.__name__} needs a relational store, not {kind_of}")
         wake = self.relay.wake if self.relay is not None else _nothing
         return lambda: kind(store.engine, store.outbox, store.inbox, wake)
 
     def subscribe(self, handlers: Handlers, uow_factory: Callable[[], Transaction]) -> None:
+        settings, store = self.settings, self.store
+        if not isinstance(settings, ServiceSettings) or store is None:
+            raise TypeError("a durable consumer needs a service with a store of its own")
         self._consumer = EventConsumer(
             self.broker,
             self.settings.service,
             handlers,
             uow_factory,
-            self.settings.ack_wait_seconds,
-            self.settings.max_deliveries,
-            self.settings.events_per_transaction if self.store.batches_events else 1,
+            settings.ack_wait_seconds,
+            settings.max_deliveries,
+            settings.events_per_transaction if store.batches_events else 1,
         )
+
+    def listen(self, subject: str, listener: Listener) -> None:
+        """Hear every event on ``subject`` as it is published, over a plain (not durable)
+        NATS subscription: every replica hears every event, and none is kept for a process
+        that was not listening (a screen that reconnects reads the state afresh)."""
+        self._listeners.append((subject, listener))
 
     def every(self, name: str, seconds: float, work: Callable[[], Awaitable[object]]) -> None:
         """Run ``work`` every ``seconds`` while the service runs (it needs no broker)."""
@@ -130,6 +149,8 @@ class Runtime:
 
     async def _connect_then_work(self) -> None:
         await self.broker.connect()
+        for subject, listener in self._listeners:
+            await self.broker.listen(subject, listener)
         if self.relay is not None:
             self._tasks.append(asyncio.create_task(_forever("outbox relay", self.relay.run)))
         if self._consumer is not None:
@@ -154,7 +175,8 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await close()
         await self.broker.close()
-        await self.store.close()
+        if self.store is not None:
+            await self.store.close()
         log.info("%s stopped", self.settings.service)
 
     # -- health ----------------------------------------------------------------------------
@@ -163,20 +185,17 @@ class Runtime:
         return {"status": "UP"}
 
     async def _ready(self) -> JSONResponse:
-        checks: dict[str, Any] = {
-            "database": await _check(self.store.ping()),
-            "broker": "UP" if self.broker.connected else "DOWN",
-            "accepting": "NO" if self.shutting_down else "YES",
-        }
-        ready = checks["database"] == "UP" and checks["broker"] == "UP" and not self.shutting_down
+        checks: dict[str, Any] = {}
+        if self.store is not None:
+            checks["database"] = await _check(self.store.ping())
+        checks["broker"] = "UP" if self.broker.connected else "DOWN"
+        checks["accepting"] = "NO" if self.shutting_down else "YES"
+        ready = all(checks[c] == "UP" for c in ("database", "broker") if c in checks)
+        ready = ready and not self.shutting_down
         details = {name: read() for name, read in self._details.items()}
+        store = {"store": self.store.kind} if self.store is not None else {}
         return JSONResponse(
-            {
-                "status": "UP" if ready else "DOWN",
-                "checks": checks,
-                "store": self.store.kind,
-                **details,
-            },
+            {"status": "UP" if ready else "DOWN", "checks": checks, **store, **details},
             status_code=200 if ready else 503,
         )
 
@@ -187,7 +206,8 @@ class Runtime:
 
     def serve(self) -> None:
         service_logging.configure(self.settings.service, self.settings.log_level)
-        asyncio.run(self.store.verify())
+        if self.store is not None:
+            asyncio.run(self.store.verify())
         config = uvicorn.Config(
             self.app,
             host=self.settings.host,

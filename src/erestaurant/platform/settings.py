@@ -208,26 +208,11 @@ SHUTDOWN_DELAY = Field(
 )
 
 
-class ServiceSettings(AuthenticatedSettings):
-    """A service with a database and the broker."""
+class BrokerSettings(AuthenticatedSettings):
+    """A process on the event stream: the services, and the web screens that listen to it."""
 
     shutdown_delay_seconds: float = SHUTDOWN_DELAY
 
-    database_url: str | None = Field(
-        default=None,
-        description=(
-            "Where the service keeps its state, as an SQLAlchemy async URL:"
-            " `postgresql+asyncpg://user@host/db`, `mysql+aiomysql://user@host/db`,"
-            " `sqlite+aiosqlite:///path`. Default: an SQLite file in the data folder."
-        ),
-    )
-    database_password: SecretStr | None = Field(
-        default=None,
-        description=(
-            "The database password, kept out of the URL so that the URL can live in a"
-            " ConfigMap and the password in a Secret."
-        ),
-    )
     nats_url: str = Field(
         default=f"nats://127.0.0.1:{DEFAULT_NATS_PORT}",
         validation_alias="ERESTAURANT_NATS_URL",
@@ -259,6 +244,46 @@ class ServiceSettings(AuthenticatedSettings):
         validation_alias="ERESTAURANT_TIMEZONE",
         description="The cafeteria's time zone: portions and pay periods turn at its midnight.",
     )
+    failpoints: str = Field(
+        default="",
+        validation_alias="ERESTAURANT_FAILPOINTS",
+        description="For fault tests only: crash points to arm (see platform/failpoints.py).",
+    )
+
+    @field_validator("failpoints")
+    @classmethod
+    def _known_failpoints(cls, value: str) -> str:
+        failpoints.parse(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class ServiceSettings(BrokerSettings):
+    """A service with a database of its own, on the event stream."""
+
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "Where the service keeps its state, as an SQLAlchemy async URL:"
+            " `postgresql+asyncpg://user@host/db`, `mysql+aiomysql://user@host/db`,"
+            " `sqlite+aiosqlite:///path`. Default: an SQLite file in the data folder."
+        ),
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The database password, kept out of the URL so that the URL can live in a"
+            " ConfigMap and the password in a Secret."
+        ),
+    )
     ack_wait_seconds: float = Field(
         default=10.0,
         gt=0,
@@ -289,32 +314,12 @@ class ServiceSettings(AuthenticatedSettings):
             " (retries back off from 0.5 s, doubling)."
         ),
     )
-    failpoints: str = Field(
-        default="",
-        validation_alias="ERESTAURANT_FAILPOINTS",
-        description="For fault tests only: crash points to arm (see platform/failpoints.py).",
-    )
     relay_poll_seconds: float = Field(
         default=1.0,
         gt=0,
         validation_alias="ERESTAURANT_RELAY_POLL_SECONDS",
         description="How often the relay looks for rows it was not woken for (left by a crash).",
     )
-
-    @field_validator("failpoints")
-    @classmethod
-    def _known_failpoints(cls, value: str) -> str:
-        failpoints.parse(value)
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     # Whether the service can keep its state in Redis (only a view that can be rebuilt).
     accepts_redis: ClassVar[bool] = False

@@ -1,0 +1,1 @@
+"""The screens people use: kiosk, kitchen display, my orders, payroll office, operations."""

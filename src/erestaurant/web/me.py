@@ -1,0 +1,105 @@
+"""My orders: an employee's own orders, each step moving live, and this month's total.
+
+The list is read from the workercenter's view (CQRS), which may lag the events by a
+moment; the live stream brings each step as it happens, and the page keeps the furthest
+step it has seen of each order, so a lagging read never moves an order back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from erestaurant.platform.access import Role
+from erestaurant.web.pages import SCREEN_ANSWERS, Viewer
+from erestaurant.web.screens import Screens
+
+
+def step_of(row: dict[str, Any]) -> str:
+    """The furthest step the view knows of an order."""
+    if row.get("orderStatus") == "CANCELLED":
+        return "cancelled"
+    if row.get("paymentStatus") == "DEDUCTED":
+        return "deducted"
+    if row.get("orderStatus") == "COMPLETED" or row.get("cookStatus") == "COOKED":
+        return "ready"
+    if row.get("cookStatus") == "COOKING":
+        return "cooking"
+    return "placed"
+
+
+def cancellable(row: dict[str, Any]) -> bool:
+    return row.get("orderStatus") == "ORDERED" and row.get("cookStatus") in (None, "RECEIVED")
+
+
+def router(screens: Screens) -> APIRouter:
+    api = APIRouter(
+        prefix="/me",
+        tags=["my orders"],
+        responses=SCREEN_ANSWERS,
+        default_response_class=HTMLResponse,
+    )
+    pages, backends = screens.pages, screens.backends
+
+    async def orders(viewer: Viewer) -> dict[str, Any]:
+        token = viewer.token or ""
+        rows = await backends.call("GET", "/workercenters/mypages", token, params={"limit": "50"})
+        paid = await backends.call("GET", "/payments/payments", token)
+        month = datetime.now(pages.zone).strftime("%Y-%m")
+        total = sum(
+            int(p.get("amount") or 0)
+            for p in (paid.body if isinstance(paid.body, list) else [])
+            if p.get("payPeriod") == month and p.get("status") == "DEDUCTED"
+        )
+        listed = (
+            [r for r in rows.body if isinstance(r, dict)] if isinstance(rows.body, list) else []
+        )
+        return {
+            "orders": [{**r, "step": step_of(r), "cancellable": cancellable(r)} for r in listed],
+            "month": month,
+            "month_total": total,
+            "offline": not rows.ok,
+            "total_offline": not paid.ok,
+        }
+
+    @api.get("", summary="My orders")
+    async def page(request: Request) -> HTMLResponse:
+        viewer = await pages.screen(request, Role.EMPLOYEE)
+        return pages.render(request, viewer, "me.html", **(await orders(viewer)))
+
+    @api.get("/orders", summary="My orders (a fragment)")
+    async def order_list(request: Request) -> HTMLResponse:
+        viewer = await pages.screen(request, Role.EMPLOYEE)
+        return pages.render(request, viewer, "me.html", block="orders", **(await orders(viewer)))
+
+    @api.post("/orders/{order_id}/cancel", summary="Cancel my order (a fragment: my orders)")
+    async def cancel(
+        request: Request, order_id: Annotated[str, Path(max_length=64, pattern=r"^[\w-]+$")]
+    ) -> HTMLResponse:
+        viewer = await pages.screen(request, Role.EMPLOYEE)
+        cancelled = await backends.call(
+            "POST", f"/halls/orders/{order_id}/cancel", viewer.token or ""
+        )
+        problem = None
+        if cancelled.status == 409:
+            problem = "me.too_late"
+        elif not cancelled.ok:
+            problem = "me.not_cancelled"
+        return pages.render(
+            request, viewer, "me.html", block="orders", problem=problem, **(await orders(viewer))
+        )
+
+    @api.get("/stream", summary="Live: my orders' steps (server-sent events)")
+    async def stream(request: Request) -> Response:
+        viewer = await pages.screen(request, Role.EMPLOYEE)
+        card = viewer.who.card_no if viewer.who else None
+        return screens.stream(
+            request,
+            viewer,
+            lambda n: n.topic in ("order", "payments") and card is not None and n.card == card,
+        )
+
+    return api

@@ -1,0 +1,51 @@
+"""What every screen shares: its page, its live stream, and the answers of its services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from erestaurant.platform.runtime import Runtime
+from erestaurant.web import live
+from erestaurant.web.backends import Backends
+from erestaurant.web.pages import Pages, Viewer
+from erestaurant.web.settings import WebSettings
+
+
+class Screens:
+    """The parts a screen's routes are built from (one per process)."""
+
+    def __init__(
+        self,
+        settings: WebSettings,
+        runtime: Runtime,
+        pages: Pages,
+        backends: Backends,
+        hub: live.Hub,
+    ) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self.pages = pages
+        self.backends = backends
+        self.hub = hub
+
+    def stream(
+        self, request: Request, viewer: Viewer, wanted: Callable[[live.Notice], bool]
+    ) -> StreamingResponse:
+        """The screen's server-sent events; excluded from request-latency figures by being
+        a stream (it ends when the token expires, at shutdown, or when the browser goes)."""
+        events = live.stream(
+            self.hub,
+            wanted,
+            request.headers.get("Last-Event-ID"),
+            until=viewer.expires_at,
+            heartbeat=self.settings.stream_heartbeat_seconds,
+            stopping=lambda: self.runtime.shutting_down,
+        )
+        return StreamingResponse(
+            events,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
