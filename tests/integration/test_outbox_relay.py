@@ -112,6 +112,7 @@ async def test_rows_committed_without_a_relay_are_all_published_when_one_starts(
     assert await stream_messages(broker) == []
 
     relay = payment_relay(payment_engine, broker)
+    assert await relay.count_pending() == 25  # the depth the operations screen shows
     async with running(relay.run):
 
         async def none_left() -> bool:
@@ -121,6 +122,7 @@ async def test_rows_committed_without_a_relay_are_all_published_when_one_starts(
 
     messages = await stream_messages(broker)
     assert [msg_id(m) for m in messages] == [r[0] for r in await payment_db.outbox()]
+    assert await relay.count_pending() == 0
 
 
 async def test_rows_committed_while_the_broker_is_down_are_published_after_it_returns(

@@ -109,6 +109,7 @@ class Broker:
             await listener(message.subject, message.data)
 
         await self._nc.subscribe(subject, cb=hear)
+        await self._nc.flush()  # the server knows of it when this returns: nothing slips by
 
     async def close(self) -> None:
         """Send what is buffered (the last acks), then close; the consumer has stopped by now."""

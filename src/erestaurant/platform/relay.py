@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erestaurant.platform import clock, failpoints
@@ -52,6 +52,13 @@ class OutboxRelay:
             if sent < self._batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+
+    async def count_pending(self) -> int:
+        """How many committed events wait to be published (the outbox's depth)."""
+        t = self._table
+        async with self._engine.connect() as conn:
+            query = select(func.count()).select_from(t).where(t.c.published_at.is_(None))
+            return int((await conn.execute(query)).scalar_one())
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; the number marked published."""

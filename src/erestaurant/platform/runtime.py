@@ -67,6 +67,8 @@ class Runtime:
             else None
         )
         self.shutting_down = False
+        # The outbox's depth, counted every second: readiness shows it, /metrics too.
+        self.outbox_pending: int | None = None
         self._consumer: EventConsumer | None = None
         self._consumer_task: asyncio.Task[None] | None = None
         self._listeners: list[tuple[str, Listener]] = []
@@ -86,6 +88,7 @@ class Runtime:
             response_class=PlainTextResponse,
             responses={200: {"description": "Prometheus' text format"}},
         )
+        self._watch_outbox()
 
     def unit_of_work(self, kind: type[U]) -> Callable[[], U]:
         """A factory of the service's units of work, each waking the relay on commit."""
@@ -133,6 +136,25 @@ class Runtime:
         self._closers.append(close)
 
     # -- lifecycle -------------------------------------------------------------------------
+
+    def _watch_outbox(self) -> None:
+        relay = self.relay
+        if relay is None:
+            return
+
+        async def count() -> None:
+            try:
+                self.outbox_pending = await relay.count_pending()
+            except Exception:  # the database is away: readiness says so already
+                self.outbox_pending = None
+
+        self.every("outbox depth", 1.0, count)
+        self.describe("outboxPending", lambda: self.outbox_pending)
+        self.gauge(
+            "erestaurant_outbox_pending",
+            "Committed events not yet published (the outbox's depth; -1: unknown).",
+            lambda: -1 if self.outbox_pending is None else self.outbox_pending,
+        )
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
