@@ -14,7 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -24,12 +24,17 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from erestaurant.identity import signin
 from erestaurant.identity.local import ACCOUNTS, KIOSKS, Account, LocalIdentitySettings
 from erestaurant.platform.access import Role
+from erestaurant.runner import free_ports
 from tests.e2e.conftest import System, running_system
 
 CHROMIUM = os.environ.get("ERESTAURANT_CHROMIUM", "/usr/bin/chromium")
 # A small kitchen, so that a test can fill it and watch hall pause orders (503) and resume.
 KITCHEN_CAPACITY = 6
 ENV = {
+    # The operations screen's drills need the runner's control API, on a port of its own.
+    "ERESTAURANT_CONTROL_PORT": str(free_ports(1)[0]),
+    # A kiosk left alone clears itself after this long (the shortest allowed).
+    "WEB_KIOSK_IDLE_SECONDS": "5",
     "KITCHEN_MAX_OPEN_ORDERS": str(KITCHEN_CAPACITY),
     "KITCHEN_BUSY_RETRY_AFTER_SECONDS": "3",
     # Tickets age fast on the kitchen display, so that its colours can be seen to change.
@@ -67,6 +72,7 @@ class Screens:
 
     system: System
     browser: Browser
+    opened: list[BrowserContext] = field(default_factory=list)
 
     def context(self, locale: str = "en-US", **options: object) -> BrowserContext:
         context = self.browser.new_context(
@@ -75,6 +81,7 @@ class Screens:
             accept_downloads=True,
             **options,  # type: ignore[arg-type]
         )
+        self.opened.append(context)
         context.set_default_timeout(15_000)
         # What the pages print or throw is in the test's output when it fails.
         context.on("console", lambda m: print(f"console {m.type}: {m.text}"))
@@ -120,8 +127,11 @@ class Screens:
 
 
 @pytest.fixture
-def screens(system: System, browser: Browser) -> Screens:
-    return Screens(system, browser)
+def screens(system: System, browser: Browser) -> Iterator[Screens]:
+    opened = Screens(system, browser)
+    yield opened
+    for context in opened.opened:  # their live streams end with them
+        context.close()
 
 
 def accessible(page: Page) -> None:
@@ -137,3 +147,11 @@ def picture(page: Page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def settle_kitchen(system: System) -> None:
+    """Cook every open ticket, so that a test starts with an idle kitchen."""
+    for status, then in (("RECEIVED", ("COOKING", "COOKED")), ("COOKING", ("COOKED",))):
+        for ticket in system.kitchen.get("/kitchens/cooks", params={"status": status}).json():
+            for step in then:
+                system.kitchen.patch(f"/kitchens/cooks/{ticket['cookId']}", json={"status": step})

@@ -31,6 +31,9 @@ def test_a_lunch_from_registration_to_payroll(screens: Screens) -> None:
     office.get_by_label("Name").fill("Han Jiwoo")
     office.get_by_role("button", name="Register").click()
     expect(office.locator("#employees")).to_contain_text(card)
+    # The list is read again when the registration's event arrives; the message stays.
+    office.wait_for_timeout(1_500)
+    expect(office.locator("#registration")).to_contain_text(f"Card {card} is registered")
 
     kitchen = screens.role(Role.KITCHEN, "/kitchen", viewport={"width": 1024, "height": 768})
     kitchen.locator("#new-name").fill(dish)

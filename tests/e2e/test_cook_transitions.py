@@ -31,3 +31,16 @@ def test_a_missing_ticket_is_404(system: System) -> None:
     r = system.http.patch("/kitchens/cooks/987654", json={"status": "COOKING"})
     assert r.status_code == 404
     assert r.json()["error"] == "NOT_FOUND"
+
+
+def test_tickets_are_listed_oldest_first_or_newest_first(system: System) -> None:
+    menu_id = system.menu()["menuId"]
+    card = system.register()
+    cooks = [system.cook(system.order(card, menu_id).json()["orderId"]) for _ in range(3)]
+    oldest = system.kitchen.get("/kitchens/cooks", params={"limit": "1000"}).json()
+    newest = system.kitchen.get(
+        "/kitchens/cooks", params={"newestFirst": "true", "limit": "2"}
+    ).json()
+    ids = [t["cookId"] for t in oldest]
+    assert ids == sorted(ids)
+    assert [t["cookId"] for t in newest] == cooks[::-1][:2]

@@ -310,7 +310,11 @@ class FakeTickets(Table):
         return found[0] if found else None
 
     async def list(
-        self, status: CookStatus | None, limit: int, order_id: str | None = None
+        self,
+        status: CookStatus | None,
+        limit: int,
+        order_id: str | None = None,
+        newest_first: bool = False,
     ) -> list[CookTicket]:
         found = self._where(
             lambda row: (
@@ -318,7 +322,7 @@ class FakeTickets(Table):
                 and (order_id is None or row.order_id == order_id)
             )
         )
-        return sorted(found, key=lambda t: t.cook_id)[:limit]
+        return sorted(found, key=lambda t: t.cook_id, reverse=newest_first)[:limit]
 
     async def count_open(self) -> int:
         open_ = (CookStatus.RECEIVED, CookStatus.COOKING)

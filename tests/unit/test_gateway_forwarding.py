@@ -36,3 +36,15 @@ def test_identity_headers_a_client_sent_never_reach_a_service() -> None:
 def test_a_browsers_session_goes_on_as_the_bearer_token_it_holds() -> None:
     request = make_mocked_request("GET", "/halls/orders/1", headers={"Cookie": "a=b"})
     assert _forwarded(request, "from-the-session")["Authorization"] == "Bearer from-the-session"
+
+
+def test_of_the_cookies_only_the_language_choice_reaches_the_screens() -> None:
+    request = make_mocked_request(
+        "GET", "/kiosk", headers={"Cookie": "erestaurant_session=sealed; erestaurant_lang=en"}
+    )
+    assert _forwarded(request, None)["Cookie"] == "erestaurant_lang=en"
+
+
+def test_a_made_up_language_cookie_does_not_cross() -> None:
+    odd = make_mocked_request("GET", "/kiosk", headers={"Cookie": 'erestaurant_lang="a b"'})
+    assert "Cookie" not in _forwarded(odd, None)

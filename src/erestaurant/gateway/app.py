@@ -96,6 +96,9 @@ ACCESS = web.AppKey("access", Access)
 LIMITS = web.AppKey("limits", RateLimits)
 SIGNIN = web.AppKey("signin", SignIn)
 
+# The screens' language switch (web/i18n.py); every other cookie stays at the gateway.
+LANGUAGE_COOKIE = "erestaurant_lang"
+
 # Methods that change nothing, so a request may go to another replica after any failure.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # First path segments of the screens, which the web service serves (and `/` itself).
@@ -181,6 +184,11 @@ def _forwarded(request: web.Request, token: str | None) -> dict[str, str]:
     }
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
+    # A person's choice of language is the one cookie that crosses: it says nothing of who
+    # they are, and the screens answer in it.
+    language = request.cookies.get(LANGUAGE_COOKIE)
+    if language is not None and language.isalpha() and len(language) <= 8:
+        headers["Cookie"] = f"{LANGUAGE_COOKIE}={language}"
     return headers
 
 

@@ -225,9 +225,14 @@ class TicketRepository:
         return await self._one(cook_tickets.c.order_id == order_id)
 
     async def list(
-        self, status: CookStatus | None, limit: int, order_id: str | None = None
+        self,
+        status: CookStatus | None,
+        limit: int,
+        order_id: str | None = None,
+        newest_first: bool = False,
     ) -> list[CookTicket]:
-        query = select(cook_tickets).order_by(cook_tickets.c.cook_id).limit(limit)
+        order = cook_tickets.c.cook_id.desc() if newest_first else cook_tickets.c.cook_id
+        query = select(cook_tickets).order_by(order).limit(limit)
         if status is not None:
             query = query.where(cook_tickets.c.status == status.value)
         if order_id is not None:

@@ -229,9 +229,16 @@ def router(
         status: CookStatus | None = None,
         order_id: Annotated[str | None, Query(alias="orderId", max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        newest_first: Annotated[
+            bool,
+            Query(
+                alias="newestFirst",
+                description="The newest tickets first (the display's recently cancelled).",
+            ),
+        ] = False,
     ) -> list[CookOut]:
         async with uow() as tx:
-            tickets = await tx.tickets.list(status, limit, order_id)
+            tickets = await tx.tickets.list(status, limit, order_id, newest_first)
         return [CookOut.model_validate(t) for t in tickets]
 
     @api.get(

@@ -32,6 +32,7 @@ class Flood:
     """A burst of orders as from many kiosks at once, and what hall answered."""
 
     started_at: float = 0.0
+    finished_at: float = 0.0
     sent: int = 0
     answers: Counter[str] = field(default_factory=Counter)
     running: bool = False
@@ -41,7 +42,9 @@ class Flood:
             "running": self.running,
             "sent": self.sent,
             "answers": dict(sorted(self.answers.items())),
-            "seconds": round(time.monotonic() - self.started_at, 1) if self.started_at else 0,
+            "seconds": round((self.finished_at or time.monotonic()) - self.started_at, 1)
+            if self.started_at
+            else 0,
         }
 
 
@@ -117,6 +120,7 @@ class Drills:
             await asyncio.gather(*pending, return_exceptions=True)
         finally:
             flood.running = False
+            flood.finished_at = time.monotonic()
 
     async def close(self) -> None:
         if self._task is not None:

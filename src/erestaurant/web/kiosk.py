@@ -112,7 +112,7 @@ def router(screens: Screens) -> APIRouter:
         )
         if placed.ok:
             return answer("placed", order=placed.body)
-        if placed.status in (503, 429):
+        if placed.status == 503:  # surge protection or the kitchen away: try again soon
             return answer("paused", retry_after=max(placed.retry_after or 2, 1))
         message = REFUSALS.get(placed.code or "", "kiosk.not_taken")
         return answer(

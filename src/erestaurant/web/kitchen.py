@@ -37,7 +37,10 @@ def router(screens: Screens) -> APIRouter:
         )
         cooking = await backends.call("GET", "/kitchens/cooks", token, params={"status": "COOKING"})
         cancelled = await backends.call(
-            "GET", "/kitchens/cooks", token, params={"status": "CANCELLED", "limit": "1000"}
+            "GET",
+            "/kitchens/cooks",
+            token,
+            params={"status": "CANCELLED", "limit": str(CANCELLED_SHOWN), "newestFirst": "true"},
         )
         tickets = _rows(cooking.body) + _rows(waiting.body)
         tickets.sort(key=lambda t: t.get("cookId") or 0)
@@ -47,7 +50,7 @@ def router(screens: Screens) -> APIRouter:
         return {
             "tickets": tickets,
             "to_cook": sorted(to_cook.items()),
-            "cancelled": _rows(cancelled.body)[-CANCELLED_SHOWN:][::-1],
+            "cancelled": _rows(cancelled.body),
             "offline": not (waiting.ok and cooking.ok),
         }
 

@@ -121,10 +121,11 @@ def router(screens: Screens, drills: Drills) -> APIRouter:
         )
 
     async def _start_flood(token: str) -> str | None:
-        """Orders for the first dish on the menu by the first active employee."""
+        """Orders for the dish with the most portions left, by the first active employee."""
         menus = await backends.call("GET", "/kitchens/menus", token)
         people = await backends.call("GET", "/payments/employees", token)
-        dish = next((m for m in _rows(menus.body) if m.get("remaining", 0) > 0), None)
+        dishes = [m for m in _rows(menus.body) if m.get("remaining", 0) > 0]
+        dish = max(dishes, key=lambda m: int(m["remaining"]), default=None)
         person = next((e for e in _rows(people.body) if e.get("active", True)), None)
         if dish is None or person is None:
             return "ops.flood_needs"

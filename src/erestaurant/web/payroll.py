@@ -112,9 +112,10 @@ def router(screens: Screens) -> APIRouter:
             request,
             viewer,
             "payroll.html",
-            block="employees",
+            block="registration",
             problem=problem,
             registered=registered,
+            out_of_band=True,
             **(await employees(viewer)),
         )
 

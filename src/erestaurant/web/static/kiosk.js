@@ -17,6 +17,9 @@
   let closeTimer = null;
   let countdown = null;
   let sending = false;
+  // An order attempt not answered yet (on its way, paused, or waiting for the network):
+  // the kiosk does not clear itself under it.
+  let attempt = false;
 
   function newKey() {
     const bytes = new Uint8Array(16);
@@ -51,7 +54,7 @@
   }
   function touched() {
     clearTimeout(idleTimer);
-    idleTimer = setTimeout(reset, idleSeconds * 1000);
+    idleTimer = setTimeout(() => (attempt ? touched() : reset()), idleSeconds * 1000);
   }
 
   tiles.addEventListener("click", (event) => {
@@ -93,13 +96,19 @@
     }
   });
   form.addEventListener("htmx:beforeRequest", (event) => {
-    if (ordering(event)) sending = true;
+    if (ordering(event)) sending = attempt = true;
   });
   form.addEventListener("htmx:afterRequest", (event) => {
     if (!ordering(event)) return;
     sending = false;
     if (!event.detail.successful && !event.detail.xhr.status) {
       // Offline: the same attempt (same key) goes again when the network is back.
+      answer.innerHTML = "";
+      const p = document.createElement("p");
+      p.className = "message paused big";
+      p.dataset.outcome = "waiting";
+      p.textContent = form.dataset.waitingText;
+      answer.appendChild(p);
       setTimeout(() => htmx.trigger(form, "submit"), 3000);
     }
   });
@@ -107,7 +116,9 @@
     const outcome = answer.querySelector("[data-outcome]");
     if (!outcome) return;
     clearInterval(countdown);
+    attempt = outcome.dataset.outcome === "paused";
     if (outcome.dataset.outcome === "placed") {
+      newKey(); // that order is taken: a next tap, even before the confirmation closes, is new
       closeTimer = setTimeout(reset, confirmationSeconds * 1000);
     } else if (outcome.dataset.outcome === "paused") {
       let left = Number(outcome.dataset.retryAfter);

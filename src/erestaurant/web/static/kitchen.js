@@ -29,17 +29,26 @@
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, textarea, select") || event.altKey || event.ctrlKey || event.metaKey) return;
     if (!/^[1-9]$/.test(event.key)) return;
-    const button = board.querySelector(`.ticket[data-key="${event.key}"] button.advance`);
-    if (button) {
+    const form = board.querySelector(`.ticket[data-key="${event.key}"] form`);
+    if (form) {
       event.preventDefault();
-      button.click();
+      htmx.trigger(form, "submit");
     }
   });
 
+  // Browsers let a page make sound only after a person touched it: the chime's context is
+  // made (or woken) by a tap.
   let audio = null;
-  document.addEventListener("live:tickets", (event) => {
-    if (!chime.checked || event.detail.change !== "CookReceived") return;
+  function wake() {
+    if (!chime.checked) return;
     audio = audio || new AudioContext();
+    if (audio.state === "suspended") audio.resume();
+  }
+  chime.addEventListener("change", wake);
+  document.addEventListener("pointerdown", wake);
+  document.addEventListener("keydown", wake);
+  document.addEventListener("live:tickets", (event) => {
+    if (!chime.checked || !audio || event.detail.change !== "CookReceived") return;
     const tone = audio.createOscillator();
     const gain = audio.createGain();
     tone.frequency.value = 880;
