@@ -1,6 +1,10 @@
 """The screens in a real browser: Debian's Chromium driven by Playwright, against the whole
 system started as `erestaurant up` starts it, signed in through the real identity provider.
 
+Playwright's sync API runs an event loop in this thread for as long as it is open: its
+fixtures, and the system's, last as long as this package's tests only, so that the asyncio
+tests after them find no loop running.
+
 Browsers cannot be downloaded here, so Playwright drives the system's Chromium
 (/usr/bin/chromium; `.ci/run` installs it) through ``executable_path``. Set
 ERESTAURANT_SCREENSHOTS to a folder (docs/screens) to keep a picture of each screen.
@@ -13,9 +17,10 @@ import concurrent.futures
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -35,6 +40,8 @@ ENV = {
     "ERESTAURANT_CONTROL_PORT": str(free_ports(1)[0]),
     # A kiosk left alone clears itself after this long (the shortest allowed).
     "WEB_KIOSK_IDLE_SECONDS": "5",
+    # An unreadable event is set aside after two tries (the dead letters' drill).
+    "ERESTAURANT_MAX_DELIVERIES": "2",
     "KITCHEN_MAX_OPEN_ORDERS": str(KITCHEN_CAPACITY),
     "KITCHEN_BUSY_RETRY_AFTER_SECONDS": "3",
     # Tickets age fast on the kitchen display, so that its colours can be seen to change.
@@ -44,14 +51,14 @@ ENV = {
 SERIOUS = ("serious", "critical")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     root = tmp_path_factory.mktemp("erestaurant-browser")
     with running_system(root, "default", ENV) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (as .ci/run does)")
@@ -59,7 +66,7 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
     yield chromium
@@ -120,10 +127,17 @@ class Screens:
         """A card registered nowhere yet, and the employee's account at the provider."""
         card = f"E{uuid.uuid4().hex[:7].upper()}"
         adding = signin.add_employee(self.system.issuer, card, LocalIdentitySettings.load())
-        # Playwright's sync API runs an event loop in this thread: the provider's client
-        # runs in a thread of its own.
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            return card, pool.submit(asyncio.run, adding).result()
+        return card, in_thread(adding)
+
+
+T = TypeVar("T")
+
+
+def in_thread(work: Coroutine[object, object, T]) -> T:
+    """Run ``work`` to its end in a thread of its own: Playwright's sync API runs an event
+    loop in this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 @pytest.fixture
@@ -155,3 +169,11 @@ def settle_kitchen(system: System) -> None:
         for ticket in system.kitchen.get("/kitchens/cooks", params={"status": status}).json():
             for step in then:
                 system.kitchen.patch(f"/kitchens/cooks/{ticket['cookId']}", json={"status": step})
+
+
+@pytest.fixture(autouse=True)
+def _an_idle_kitchen(system: System) -> None:
+    """Each test starts with no open ticket: the kitchen here is small (it pauses ordering
+    past KITCHEN_CAPACITY), and a ticket a test left behind must not make the next one's
+    orders wait."""
+    settle_kitchen(system)

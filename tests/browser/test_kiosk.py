@@ -61,6 +61,11 @@ def test_a_pause_counts_down_and_its_retry_is_one_order(screens: Screens) -> Non
     filler = system.register()
     for _ in range(KITCHEN_CAPACITY):  # the kitchen is full: hall pauses ordering
         assert system.order(filler, int(menu["menuId"])).status_code == 201
+    # The kitchen counts the tickets it has opened, from the orders' events: all of them.
+    eventually(
+        lambda: system.kitchen.get("/kitchens/cooks", params={"status": "RECEIVED"}).json(),
+        lambda open_tickets: len(open_tickets) >= KITCHEN_CAPACITY,
+    )
     card = system.register()
     kiosk = screens.kiosk()
     order_at(kiosk, str(menu["name"]), card)
@@ -108,3 +113,18 @@ def test_a_kiosk_left_alone_clears_itself_for_the_next_person(screens: Screens) 
     expect(tile).to_have_attribute("aria-pressed", "false", timeout=10_000)
     expect(kiosk.locator("#card")).to_have_value("")
     expect(kiosk.locator("#qty")).to_have_value("1")
+
+
+def test_a_double_tap_is_one_order(screens: Screens) -> None:
+    system = screens.system
+    menu = dish(system)
+    card = system.register()
+    kiosk = screens.kiosk()
+    kiosk.locator(".tile", has_text=str(menu["name"])).click()
+    kiosk.keyboard.type(card)
+    kiosk.get_by_role("button", name="Order").dblclick()
+    expect(kiosk.locator("[data-outcome=placed]")).to_be_visible()
+    eventually(lambda: orders_of(system, card), lambda rows: len(rows) >= 1)
+    kiosk.wait_for_timeout(1_000)
+    assert len(orders_of(system, card)) == 1
+    settle_kitchen(system)

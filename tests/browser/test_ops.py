@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 import uuid
 
+import nats
 import pytest
 from playwright.sync_api import Page, expect
 
 from erestaurant.platform.access import Role
-from tests.browser.conftest import Screens, accessible, picture, settle_kitchen
+from tests.browser.conftest import Screens, accessible, in_thread, picture, settle_kitchen
 from tests.e2e.conftest import eventually
 
 pytestmark = pytest.mark.browser
@@ -88,3 +89,25 @@ def test_a_flood_of_orders_pauses_hall_and_it_resumes(screens: Screens) -> None:
     expect(flood).to_contain_text("KITCHEN_BUSY", timeout=20_000)
     expect(flood).to_contain_text("201")
     settle_kitchen(system)
+
+
+def test_a_dead_letter_is_shown_and_replayed(screens: Screens) -> None:
+    system = screens.system
+
+    async def publish_unreadable() -> None:
+        connection = await nats.connect(system.nats_url)
+        try:
+            await connection.jetstream().publish("erestaurant.hall.OrderPlaced", b"not an event")
+        finally:
+            await connection.close()
+
+    in_thread(publish_unreadable())
+    ops = screens.role(Role.ADMIN, "/ops")
+    letters = ops.locator(".letters li", has_text="(unreadable)")
+    expect(letters.first).to_be_visible(timeout=20_000)
+    first = letters.first.inner_text()
+    sequence = re.match(r"#(\d+)", first)
+    assert sequence, first
+    letters.first.get_by_role("button", name=f"Replay #{sequence.group(1)}").click()
+    # Replayed on its own subject, it fails again and is set aside anew, under a new number.
+    expect(ops.locator(".letters li", has_text=f"#{sequence.group(1)} ")).to_have_count(0)

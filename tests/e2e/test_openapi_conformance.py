@@ -64,3 +64,15 @@ def test_a_service_answers_as_its_openapi_says(system: System, service: str) -> 
 def test_the_kitchens_reservations_answer_as_their_openapi_says(system: System) -> None:
     hall = grant_token(system.issuer, HALL_GRANT)
     _run(system, "kitchen", hall, "--include-path-regex", "reservations")
+
+
+def test_the_screens_answer_as_their_openapi_says(system: System) -> None:
+    # An admin may open every screen. Left out: the live streams, which never end, and the
+    # drills, which would flood or kill the system under test.
+    _run(
+        system,
+        "web",
+        token(system.issuer, Role.ADMIN),
+        "--exclude-path-regex",
+        "(/stream$|/drills/)",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from erestaurant.gateway.replicas import Replicas
+from erestaurant.platform.replicas import Replicas
 
 A, B, C = "http://a:1", "http://b:1", "http://c:1"
 

@@ -100,6 +100,9 @@ def running(
     env.update({f"{name.upper()}_PORT": str(ports[name]) for name in SERVICES})
     env["ERESTAURANT_NATS_PORT"] = str(ports["nats"])
     env["ERESTAURANT_IDENTITY_PORT"] = str(ports["identity"])
+    # The runner's drills (freeze, kill, flood) stay off unless a caller asks for them on a
+    # port of its own: a system under test is not to be flooded by a screen's button.
+    env["ERESTAURANT_CONTROL_PORT"] = "0"
     env.update(extra_env or {})
     runs = len(list(root.glob("up*.log")))
     log_file = root / ("up.log" if runs == 0 else f"up-{runs + 1}.log")

@@ -32,7 +32,6 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from erestaurant.gateway.limits import RateLimits
-from erestaurant.gateway.replicas import Replicas
 from erestaurant.gateway.settings import GatewaySettings
 from erestaurant.gateway.signin import Session, SignIn, bearer_token
 from erestaurant.gateway.streams import OpenStreams, relay
@@ -40,6 +39,7 @@ from erestaurant.platform import correlation
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.errors import ApiError
 from erestaurant.platform.oauth_client import TokenClient
+from erestaurant.platform.replicas import Replicas
 from erestaurant.platform.security import NO_TOKEN, Access, Unauthenticated
 
 log = logging.getLogger(__name__)

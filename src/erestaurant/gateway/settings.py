@@ -11,11 +11,12 @@ from erestaurant.platform.settings import (
     SHUTDOWN_DELAY,
     AuthenticatedSettings,
     Port,
+    ServiceRoutes,
     replica_urls,
 )
 
 
-class GatewaySettings(AuthenticatedSettings):
+class GatewaySettings(AuthenticatedSettings, ServiceRoutes):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
     service = "gateway"
     development_secrets: ClassVar[tuple[str, ...]] = ("client_secret", "session_key")
@@ -64,22 +65,6 @@ class GatewaySettings(AuthenticatedSettings):
             " before the average applies (the bucket of a token bucket)."
         ),
     )
-    hall_url: str = Field(
-        default="http://127.0.0.1:8081",
-        description="Where /halls/** goes (comma-separate the URLs of several replicas).",
-    )
-    kitchen_url: str = Field(
-        default="http://127.0.0.1:8082", description="Where /kitchens/** goes."
-    )
-    payment_url: str = Field(
-        default="http://127.0.0.1:8083", description="Where /payments/** goes."
-    )
-    workercenter_url: str = Field(
-        default="http://127.0.0.1:8084", description="Where /workercenters/** goes."
-    )
-    notification_url: str = Field(
-        default="http://127.0.0.1:8085", description="Where /notifications/** goes."
-    )
     web_url: str = Field(
         default="http://127.0.0.1:8086",
         description=(
@@ -104,19 +89,6 @@ class GatewaySettings(AuthenticatedSettings):
         ),
     )
     shutdown_delay_seconds: float = SHUTDOWN_DELAY
-
-    def routes(self) -> dict[str, list[str]]:
-        """First path segment -> the service's replicas' base URLs (/halls/** and so on)."""
-        return {
-            prefix: replica_urls(urls)
-            for prefix, urls in {
-                "halls": self.hall_url,
-                "kitchens": self.kitchen_url,
-                "payments": self.payment_url,
-                "workercenters": self.workercenter_url,
-                "notifications": self.notification_url,
-            }.items()
-        }
 
     def screens(self) -> list[str]:
         """The web service's replicas' base URLs, which serve every screen."""

@@ -371,6 +371,41 @@ def _explain(cls: type[Settings], exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+class ServiceRoutes(BaseSettings):
+    """Where a caller of the public API finds each service (the gateway, the screens): a
+    service's URL, or its replicas' URLs comma-separated, under its env prefix."""
+
+    hall_url: str = Field(
+        default="http://127.0.0.1:8081",
+        description="Where hall is: /halls/** (comma-separate the URLs of several replicas).",
+    )
+    kitchen_url: str = Field(
+        default="http://127.0.0.1:8082", description="Where kitchen is: /kitchens/**."
+    )
+    payment_url: str = Field(
+        default="http://127.0.0.1:8083", description="Where payment is: /payments/**."
+    )
+    workercenter_url: str = Field(
+        default="http://127.0.0.1:8084", description="Where workercenter is: /workercenters/**."
+    )
+    notification_url: str = Field(
+        default="http://127.0.0.1:8085", description="Where notification is: /notifications/**."
+    )
+
+    def routes(self) -> dict[str, list[str]]:
+        """First path segment -> the service's replicas' base URLs (/halls/** and so on)."""
+        return {
+            prefix: replica_urls(urls)
+            for prefix, urls in {
+                "halls": self.hall_url,
+                "kitchens": self.kitchen_url,
+                "payments": self.payment_url,
+                "workercenters": self.workercenter_url,
+                "notifications": self.notification_url,
+            }.items()
+        }
+
+
 def replica_urls(value: str) -> list[str]:
     """A setting that names one or several replicas, comma-separated, as base URLs."""
     return [url.strip().rstrip("/") for url in value.split(",") if url.strip()]

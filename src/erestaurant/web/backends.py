@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 import orjson
 
-from erestaurant.gateway.replicas import Replicas
 from erestaurant.platform import correlation
+from erestaurant.platform.replicas import Replicas
 from erestaurant.web.settings import WebSettings
 
 log = logging.getLogger(__name__)
@@ -111,17 +111,6 @@ class Backends:
                     continue
                 break
         return unavailable(service)
-
-    async def text(self, path: str, token: str, params: Mapping[str, str]) -> Answer:
-        """A GET whose answer is not JSON (the payroll CSV)."""
-        upstream = self.services[path.split("/", 2)[1]].in_turn()[0]
-        try:
-            async with self.http().get(
-                upstream + path, params=params, headers={"Authorization": f"Bearer {token}"}
-            ) as response:
-                return Answer(response.status, await response.read(), dict(response.headers))
-        except (aiohttp.ClientError, TimeoutError):
-            return unavailable(path.split("/", 2)[1])
 
     async def check(self) -> None:
         """Ask every replica whether it is ready (the screens prefer ready ones)."""

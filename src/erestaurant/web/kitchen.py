@@ -60,6 +60,17 @@ def router(screens: Screens) -> APIRouter:
         )
         return {"menus": _rows(listed.body), "menus_offline": not listed.ok}
 
+    async def menus_part(request: Request, viewer: Viewer, problem: str | None) -> HTMLResponse:
+        """The menu's part of the display, after a change (and why it failed, if it did)."""
+        return pages.render(
+            request,
+            viewer,
+            "kitchen.html",
+            block="menus",
+            menu_problem=problem,
+            **(await menus(viewer)),
+        )
+
     @api.get("", summary="The kitchen display")
     async def page(request: Request) -> HTMLResponse:
         viewer = await pages.screen(request, Role.KITCHEN)
@@ -98,8 +109,7 @@ def router(screens: Screens) -> APIRouter:
 
     @api.get("/menus", summary="The day's menu and portions (a fragment)")
     async def menu_list(request: Request) -> HTMLResponse:
-        viewer = await pages.screen(request, Role.KITCHEN)
-        return pages.render(request, viewer, "kitchen.html", block="menus", **(await menus(viewer)))
+        return await menus_part(request, await pages.screen(request, Role.KITCHEN), None)
 
     @api.post("/menus", summary="Put a new dish on the menu (a fragment: the menu)")
     async def add_menu(
@@ -121,14 +131,7 @@ def router(screens: Screens) -> APIRouter:
             )
             if not added.ok:
                 menu_problem = "kitchen.menu_refused"
-        return pages.render(
-            request,
-            viewer,
-            "kitchen.html",
-            block="menus",
-            menu_problem=menu_problem,
-            **(await menus(viewer)),
-        )
+        return await menus_part(request, viewer, menu_problem)
 
     @api.post("/menus/{menu_id}", summary="Change a dish's portions, or take it off (a fragment)")
     async def change_menu(
@@ -154,14 +157,7 @@ def router(screens: Screens) -> APIRouter:
                 menu_problem = "kitchen.below_reserved"
             elif not changed.ok:
                 menu_problem = "kitchen.menu_refused"
-        return pages.render(
-            request,
-            viewer,
-            "kitchen.html",
-            block="menus",
-            menu_problem=menu_problem,
-            **(await menus(viewer)),
-        )
+        return await menus_part(request, viewer, menu_problem)
 
     @api.get("/stream", summary="Live: tickets and portions changed (server-sent events)")
     async def stream(request: Request) -> Response:

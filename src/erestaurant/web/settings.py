@@ -5,25 +5,13 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from erestaurant.platform.settings import BrokerSettings, Port, replica_urls
+from erestaurant.platform.settings import BrokerSettings, Port, ServiceRoutes
 
 
-class WebSettings(BrokerSettings):
+class WebSettings(BrokerSettings, ServiceRoutes):
     model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore", frozen=True)
     service = "web"
     port: Port = 8086
-    hall_url: str = Field(
-        default="http://127.0.0.1:8081",
-        description="Where the screens reach hall (comma-separate the URLs of several replicas).",
-    )
-    kitchen_url: str = Field(default="http://127.0.0.1:8082", description="Where kitchen is.")
-    payment_url: str = Field(default="http://127.0.0.1:8083", description="Where payment is.")
-    workercenter_url: str = Field(
-        default="http://127.0.0.1:8084", description="Where workercenter is."
-    )
-    notification_url: str = Field(
-        default="http://127.0.0.1:8085", description="Where notification is."
-    )
     upstream_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Longest wait on a service before a screen says so."
     )
@@ -82,16 +70,3 @@ class WebSettings(BrokerSettings):
     def controls(self) -> bool:
         """Whether the operations screen may freeze, kill and flood: development only."""
         return self.environment == "development" and bool(self.control_url and self.control_token)
-
-    def routes(self) -> dict[str, list[str]]:
-        """First path segment of the public API -> the service's replicas' base URLs."""
-        return {
-            prefix: replica_urls(urls)
-            for prefix, urls in {
-                "halls": self.hall_url,
-                "kitchens": self.kitchen_url,
-                "payments": self.payment_url,
-                "workercenters": self.workercenter_url,
-                "notifications": self.notification_url,
-            }.items()
-        }

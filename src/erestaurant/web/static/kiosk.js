@@ -20,6 +20,15 @@
   // An order attempt not answered yet (on its way, paused, or waiting for the network):
   // the kiosk does not clear itself under it.
   let attempt = false;
+  // The last attempt was taken: the same form sent again (a double tap) is the same order,
+  // under the same key; anything changed first (a dish, the quantity, a card) is a new one.
+  let taken = false;
+  function changed() {
+    if (taken) {
+      taken = false;
+      newKey();
+    }
+  }
 
   function newKey() {
     const bytes = new Uint8Array(16);
@@ -31,6 +40,7 @@
     if (document.activeElement !== target) target.focus({ preventScroll: true });
   }
   function select(id) {
+    if ((id || "") !== menuId.value) changed();
     menuId.value = id || "";
     tiles.querySelectorAll(".tile").forEach((tile) => {
       tile.setAttribute("aria-pressed", String(tile.dataset.menuId === menuId.value));
@@ -42,6 +52,7 @@
     if (!asked) pin.value = "";
   }
   function reset() {
+    taken = false;
     clearTimeout(closeTimer);
     clearInterval(countdown);
     card.value = "";
@@ -66,6 +77,7 @@
   form.querySelectorAll("[data-qty]").forEach((button) => {
     button.addEventListener("click", () => {
       const next = Number(qty.value) + Number(button.dataset.qty);
+      changed();
       qty.value = String(Math.min(Math.max(next, 1), Number(qty.dataset.max)));
       focusCard();
     });
@@ -118,7 +130,7 @@
     clearInterval(countdown);
     attempt = outcome.dataset.outcome === "paused";
     if (outcome.dataset.outcome === "placed") {
-      newKey(); // that order is taken: a next tap, even before the confirmation closes, is new
+      taken = true;
       closeTimer = setTimeout(reset, confirmationSeconds * 1000);
     } else if (outcome.dataset.outcome === "paused") {
       let left = Number(outcome.dataset.retryAfter);
@@ -140,6 +152,7 @@
   });
 
   ["pointerdown", "keydown", "input"].forEach((name) => document.addEventListener(name, touched));
+  card.addEventListener("input", changed);
   card.addEventListener("blur", () => setTimeout(focusCard, 0));
   pin.addEventListener("blur", () => setTimeout(focusCard, 0));
   newKey();

@@ -1,8 +1,9 @@
-"""A service's replicas as the gateway sees them: which answer ready, and whose turn it is.
+"""A service's replicas as a caller sees them (the gateway, the screens): which answer ready,
+and whose turn it is.
 
-The gateway asks every replica /health/ready on a short period and sends requests only to
+The caller asks every replica /health/ready on a short period and sends requests only to
 those that said yes, in turn. A replica that refuses a connection is taken out at once,
-until it answers ready again. If none is ready the gateway tries them all anyway: a
+until it answers ready again. If none is ready the caller tries them all anyway: a
 service whose broker is down still answers most requests.
 """
 
