@@ -136,3 +136,24 @@ async def test_a_stream_ends_when_its_token_expires() -> None:
     )
     chunks = [chunk async for chunk in stream]
     assert b"event: bye" in chunks[-1]
+
+
+async def test_a_page_just_opened_is_told_of_its_recent_events_first() -> None:
+    hub = live.Hub(keep=10)
+    [placed] = await hear(hub, samples.order_placed())
+
+    def mine(notice: live.Notice) -> bool:
+        return notice.topic == "order" and notice.card == samples.CARD
+
+    stream = live.stream(
+        hub,
+        mine,
+        None,
+        until=time.time() + 60,
+        heartbeat=15,
+        stopping=lambda: False,
+        recent_seconds=60,
+    )
+    chunks = await collect(stream, placed)
+    assert b'"step":"placed"' in chunks[-1]
+    assert not hub.recent(0)

@@ -56,6 +56,7 @@ class Heard:
     event_id: str
     event_type: str
     notices: tuple[Notice, ...]
+    heard_at: float = field(default_factory=time.monotonic)
 
 
 def _ticket(kind: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -141,6 +142,11 @@ class Hub:
         """Every event kept."""
         return list(self._kept) if self._keep else []
 
+    def recent(self, seconds: float) -> list[Heard]:
+        """The events kept that were heard in the last ``seconds``."""
+        since = time.monotonic() - seconds
+        return [heard for heard in self.since_start() if heard.heard_at >= since]
+
     def since(self, event_id: str) -> list[Heard] | None:
         """The events kept after ``event_id``; None if it is not among them."""
         kept = list(self._kept) if self._keep else []
@@ -187,6 +193,7 @@ async def stream(
     until: float,
     heartbeat: float,
     stopping: Callable[[], bool],
+    recent_seconds: float = 0.0,
 ) -> AsyncIterator[bytes]:
     """The server-sent events of one screen, until ``until`` (its token's expiry: the
     browser reconnects through the gateway, which renews the session) or shutdown."""
@@ -201,6 +208,12 @@ async def stream(
                 for heard in missed:
                     for chunk in _told(heard, wanted):
                         yield chunk
+        elif recent_seconds:
+            # A page just opened read a view that may lag the events by a moment: what it
+            # would have been told of lately comes first (an order placed a second ago).
+            for heard in hub.recent(recent_seconds):
+                for chunk in _told(heard, wanted):
+                    yield chunk
         last_beat = time.monotonic()
         while not stopping() and not hub.closed and time.time() < until:
             try:

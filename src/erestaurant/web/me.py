@@ -17,6 +17,10 @@ from erestaurant.platform.access import Role
 from erestaurant.web.pages import SCREEN_ANSWERS, Viewer
 from erestaurant.web.screens import Screens
 
+# A page opened is first told of its orders' steps of the last minute: the view it read may
+# not have caught up with an order placed a moment before.
+RECENT_SECONDS = 60.0
+
 
 def step_of(row: dict[str, Any]) -> str:
     """The furthest step the view knows of an order."""
@@ -100,6 +104,7 @@ def router(screens: Screens) -> APIRouter:
             request,
             viewer,
             lambda n: n.topic in ("order", "payments") and card is not None and n.card == card,
+            recent_seconds=RECENT_SECONDS,
         )
 
     return api

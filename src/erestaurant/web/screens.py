@@ -32,7 +32,11 @@ class Screens:
         self.hub = hub
 
     def stream(
-        self, request: Request, viewer: Viewer, wanted: Callable[[live.Notice], bool]
+        self,
+        request: Request,
+        viewer: Viewer,
+        wanted: Callable[[live.Notice], bool],
+        recent_seconds: float = 0.0,
     ) -> StreamingResponse:
         """The screen's server-sent events; excluded from request-latency figures by being
         a stream (it ends when the token expires, at shutdown, or when the browser goes)."""
@@ -43,6 +47,7 @@ class Screens:
             until=viewer.expires_at,
             heartbeat=self.settings.stream_heartbeat_seconds,
             stopping=lambda: self.runtime.shutting_down,
+            recent_seconds=recent_seconds,
         )
         return StreamingResponse(
             events,

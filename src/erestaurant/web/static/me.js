@@ -49,6 +49,7 @@
     sessionStorage.setItem("me.steps", JSON.stringify(furthest));
     const row = orders.querySelector(`.order[data-order-id="${orderId}"]`);
     if (row) show(row);
+    else awaited.set(orderId, awaited.get(orderId) || 0);
     // Hall says "ready" and payment "deducted" on their own: either may come first, and
     // either means the meal is ready. One toast per order.
     if ((step === "ready" || step === "deducted") && !toasted.includes(orderId)) {
@@ -58,6 +59,22 @@
       toast(orders.dataset.readyText.replace("{dish}", dish));
     }
   });
-  orders.addEventListener("htmx:afterSwap", showAll);
+  // An order the stream told of but the list (the read view) does not hold yet: read the
+  // list again, a few times, until the view has caught up.
+  const awaited = new Map();
+  function awaitMissing() {
+    for (const [id, tries] of awaited) {
+      if (orders.querySelector(`.order[data-order-id="${id}"]`) || tries >= 5) {
+        awaited.delete(id);
+      } else {
+        awaited.set(id, tries + 1);
+      }
+    }
+    if (awaited.size) setTimeout(() => htmx.trigger(orders, "refresh"), 1000);
+  }
+  orders.addEventListener("htmx:afterSwap", () => {
+    showAll();
+    awaitMissing();
+  });
   showAll();
 })();
