@@ -113,3 +113,11 @@ def test_a_screen_fragment_asked_by_htmx_without_a_session_names_the_sign_in(
     answer = httpx.get(f"{system.urls['web']}/kitchen/board", headers={"HX-Request": "true"})
     assert answer.status_code == 204
     assert answer.headers["HX-Redirect"] == "/auth/login?next=/kitchen"
+
+
+def test_up_prints_where_the_screens_are_and_who_signs_in(system: System) -> None:
+    printed = system.logs()
+    for path in ("kiosk", "kitchen", "me", "payroll", "ops"):
+        assert f"{system.gateway}/{path}  (" in printed, path
+    assert "kiosk      client kiosk-1 / dev-kiosk-1-secret" in printed
+    assert "kitchen    cook / cook-dev" in printed
