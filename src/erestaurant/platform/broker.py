@@ -109,7 +109,10 @@ class Broker:
             await listener(message.subject, message.data)
 
         await self._nc.subscribe(subject, cb=hear)
-        await self._nc.flush()  # the server knows of it when this returns: nothing slips by
+        # The server has the subscription when the flush is answered, or a moment later (seen
+        # under load): a screen reads its state afresh when it connects, so an event missed
+        # in that moment costs nothing.
+        await self._nc.flush()
 
     async def close(self) -> None:
         """Send what is buffered (the last acks), then close; the consumer has stopped by now."""
