@@ -41,6 +41,12 @@ class Answer:
         return 200 <= self.status < 300
 
     @property
+    def rows(self) -> list[dict[str, Any]]:
+        """A list answer's objects (none for a refusal, or an answer of another shape)."""
+        body = self.body if isinstance(self.body, list) else []
+        return [row for row in body if isinstance(row, dict)]
+
+    @property
     def code(self) -> str | None:
         """The machine-readable error code of a refusal (UNKNOWN_CARD, SOLD_OUT...)."""
         return self.body.get("error") if isinstance(self.body, dict) else None

@@ -59,9 +59,7 @@ def router(screens: Screens) -> APIRouter:
     async def page(request: Request) -> HTMLResponse:
         viewer = await pages.screen(request, Role.KIOSK, device=True)
         menus = await screens.backends.call("GET", "/kitchens/menus", viewer.token or "")
-        return pages.render(
-            request, viewer, "kiosk.html", menus=_menus(menus.body), max_qty=MAX_QTY
-        )
+        return pages.render(request, viewer, "kiosk.html", menus=menus.rows, max_qty=MAX_QTY)
 
     @api.get("/menu", summary="The menu tiles (a fragment)")
     async def menu(request: Request) -> HTMLResponse:
@@ -72,7 +70,7 @@ def router(screens: Screens) -> APIRouter:
             viewer,
             "kiosk.html",
             block="tiles",
-            menus=_menus(menus.body),
+            menus=menus.rows,
             offline=not menus.ok,
         )
 
@@ -128,7 +126,3 @@ def router(screens: Screens) -> APIRouter:
         return screens.stream(request, viewer, lambda notice: notice.topic == "menus")
 
     return api
-
-
-def _menus(body: object) -> list[dict[str, object]]:
-    return [m for m in body if isinstance(m, dict)] if isinstance(body, list) else []

@@ -7,6 +7,7 @@ reads the tickets afresh from the kitchen, so nothing it showed is lost or stale
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Annotated, Any
 
@@ -32,17 +33,13 @@ def router(screens: Screens) -> APIRouter:
 
     async def board(viewer: Viewer) -> dict[str, Any]:
         token = viewer.token or ""
-        waiting = await backends.call(
-            "GET", "/kitchens/cooks", token, params={"status": "RECEIVED"}
+        recently = {"status": "CANCELLED", "limit": str(CANCELLED_SHOWN), "newestFirst": "true"}
+        waiting, cooking, cancelled = await asyncio.gather(
+            backends.call("GET", "/kitchens/cooks", token, params={"status": "RECEIVED"}),
+            backends.call("GET", "/kitchens/cooks", token, params={"status": "COOKING"}),
+            backends.call("GET", "/kitchens/cooks", token, params=recently),
         )
-        cooking = await backends.call("GET", "/kitchens/cooks", token, params={"status": "COOKING"})
-        cancelled = await backends.call(
-            "GET",
-            "/kitchens/cooks",
-            token,
-            params={"status": "CANCELLED", "limit": str(CANCELLED_SHOWN), "newestFirst": "true"},
-        )
-        tickets = _rows(cooking.body) + _rows(waiting.body)
+        tickets = cooking.rows + waiting.rows
         tickets.sort(key=lambda t: t.get("cookId") or 0)
         to_cook: Counter[str] = Counter()
         for ticket in tickets:
@@ -50,7 +47,7 @@ def router(screens: Screens) -> APIRouter:
         return {
             "tickets": tickets,
             "to_cook": sorted(to_cook.items()),
-            "cancelled": _rows(cancelled.body),
+            "cancelled": cancelled.rows,
             "offline": not (waiting.ok and cooking.ok),
         }
 
@@ -58,7 +55,7 @@ def router(screens: Screens) -> APIRouter:
         listed = await backends.call(
             "GET", "/kitchens/menus", viewer.token or "", params={"all": "true"}
         )
-        return {"menus": _rows(listed.body), "menus_offline": not listed.ok}
+        return {"menus": listed.rows, "menus_offline": not listed.ok}
 
     async def menus_part(request: Request, viewer: Viewer, problem: str | None) -> HTMLResponse:
         """The menu's part of the display, after a change (and why it failed, if it did)."""
@@ -165,7 +162,3 @@ def router(screens: Screens) -> APIRouter:
         return screens.stream(request, viewer, lambda n: n.topic in ("tickets", "menus"))
 
     return api
-
-
-def _rows(body: object) -> list[dict[str, Any]]:
-    return [row for row in body if isinstance(row, dict)] if isinstance(body, list) else []

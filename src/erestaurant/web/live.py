@@ -110,8 +110,7 @@ class Hub:
     """The events this process heard, kept for replay, and the screens listening now."""
 
     def __init__(self, keep: int) -> None:
-        self._kept: deque[Heard] = deque(maxlen=keep or None) if keep else deque(maxlen=1)
-        self._keep = keep
+        self._kept: deque[Heard] = deque(maxlen=keep)  # maxlen 0: nothing kept, no replay
         self._listeners: set[_Listener] = set()
         self._owners: OrderedDict[str, str] = OrderedDict()
         self.heard = 0
@@ -127,8 +126,7 @@ class Hub:
             return  # a dead letter's wrapper or a newer event: no screen needs it
         heard = Heard(envelope.event_id, envelope.event_type, notices_of(envelope, self._owners))
         self.heard += 1
-        if self._keep:
-            self._kept.append(heard)
+        self._kept.append(heard)
         for listener in self._listeners:
             try:
                 listener.queue.put_nowait(heard)
@@ -140,7 +138,7 @@ class Hub:
 
     def since_start(self) -> list[Heard]:
         """Every event kept."""
-        return list(self._kept) if self._keep else []
+        return list(self._kept)
 
     def recent(self, seconds: float) -> list[Heard]:
         """The events kept that were heard in the last ``seconds``."""
@@ -149,7 +147,7 @@ class Hub:
 
     def since(self, event_id: str) -> list[Heard] | None:
         """The events kept after ``event_id``; None if it is not among them."""
-        kept = list(self._kept) if self._keep else []
+        kept = list(self._kept)
         for index, heard in enumerate(kept):
             if heard.event_id == event_id:
                 return kept[index + 1 :]

@@ -124,9 +124,9 @@ def router(screens: Screens, drills: Drills) -> APIRouter:
         """Orders for the dish with the most portions left, by the first active employee."""
         menus = await backends.call("GET", "/kitchens/menus", token)
         people = await backends.call("GET", "/payments/employees", token)
-        dishes = [m for m in _rows(menus.body) if m.get("remaining", 0) > 0]
+        dishes = [m for m in menus.rows if m.get("remaining", 0) > 0]
         dish = max(dishes, key=lambda m: int(m["remaining"]), default=None)
-        person = next((e for e in _rows(people.body) if e.get("active", True)), None)
+        person = next((e for e in people.rows if e.get("active", True)), None)
         if dish is None or person is None:
             return "ops.flood_needs"
         return drills.start_flood(token, str(person["employeeCardNo"]), int(dish["menuId"]))
@@ -137,7 +137,3 @@ def router(screens: Screens, drills: Drills) -> APIRouter:
         return screens.stream(request, viewer, lambda n: n.topic == "events")
 
     return api
-
-
-def _rows(body: object) -> list[dict[str, Any]]:
-    return [row for row in body if isinstance(row, dict)] if isinstance(body, list) else []

@@ -42,7 +42,7 @@ def router(screens: Screens) -> APIRouter:
 
     async def employees(viewer: Viewer) -> dict[str, Any]:
         answer = await backends.call("GET", "/payments/employees", viewer.token or "")
-        rows = answer.body if isinstance(answer.body, list) else []
+        rows = answer.rows
         return {"employees": rows, "employees_offline": not answer.ok}
 
     @api.get("", summary="The payroll office")
