@@ -28,19 +28,14 @@ from erestaurant import cli
 from erestaurant.platform.settings import (
     AuthenticatedSettings,
     CannotStart,
-    ServiceSettings,
     Settings,
 )
-from erestaurant.services import SETTINGS
+from erestaurant.services import NAMES, REGISTRY, WITH_DATABASE
 
 ROOT = Path(__file__).parents[1]
 K8S = ROOT / "deploy" / "k8s"
 TREES = ("base", "overlays/single-node", "overlays/production")
 OVERLAYS = TREES[1:]
-SERVICES = tuple(SETTINGS)
-# The processes with a database of their own (ServiceSettings), as the code says: they
-# migrate it, and keep it on a volume or a database server. The gateway and web have none.
-WITH_DATABASE = frozenset(s for s, cls in SETTINGS.items() if issubclass(cls, ServiceSettings))
 IMAGE_USER = 10001
 # Being added to the settings; the manifests set it already (5 s in Kubernetes).
 SHUTDOWN_DELAY = "ERESTAURANT_SHUTDOWN_DELAY_SECONDS"
@@ -58,12 +53,16 @@ def _variable(cls: type[Settings], name: str) -> str:
     return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
 
 
-SETTING_NAMES = {_variable(cls, name) for cls in SETTINGS.values() for name in cls.model_fields}
+SETTING_NAMES = {
+    _variable(cls, name)
+    for cls in (s.settings for s in REGISTRY.values())
+    for name in cls.model_fields
+}
 SETTING_NAMES.add(SHUTDOWN_DELAY)
 
 
 def _default_port(service: str) -> int:
-    port = SETTINGS[service].model_fields["port"].default
+    port = REGISTRY[service].settings.model_fields["port"].default
     assert isinstance(port, int)
     return port
 
@@ -162,14 +161,14 @@ def hpas_by_target(tree: str) -> dict[str, Obj]:
 
 def test_the_code_says_which_processes_have_a_database() -> None:
     # Guards the tests that go by WITH_DATABASE against checking nothing, or everything.
-    assert {"hall", "kitchen", "payment", "workercenter", "notification"} <= WITH_DATABASE
-    assert not WITH_DATABASE & {"gateway", "web"}
+    assert {"hall", "kitchen", "payment", "workercenter", "notification"} <= set(WITH_DATABASE)
+    assert not set(WITH_DATABASE) & {"gateway", "web"}
 
 
 @pytest.mark.parametrize("tree", TREES)
 def test_there_is_one_deployment_per_service_running_that_service(tree: str) -> None:
     deployments = of_kind(tree, "Deployment")
-    assert set(deployments) == set(SERVICES)
+    assert set(deployments) == set(NAMES)
     for service, deployment in deployments.items():
         container = main_container(deployment)
         assert container["image"].split("/")[-1].split(":")[0].split("@")[0] == "erestaurant"
@@ -362,7 +361,7 @@ def test_the_urls_between_services_name_services_that_exist(tree: str) -> None:
 
 def test_each_gateway_route_goes_to_its_service() -> None:
     settings = config("base")
-    for service in SERVICES:
+    for service in NAMES:
         if service == "gateway":
             continue
         url = urlsplit(settings[f"GATEWAY_{service.upper()}_URL"])
@@ -404,7 +403,7 @@ def test_the_gateway_sends_the_screens_to_the_web_service(tree: str) -> None:
 
 @pytest.mark.parametrize("tree", TREES)
 def test_the_screens_read_each_service_at_its_service(tree: str) -> None:
-    web = SETTINGS["web"]
+    web = REGISTRY["web"].settings
     # Its own WEB_<SERVICE>_URL settings, not the shared ERESTAURANT_AUTH_* URLs.
     services = [
         name.removesuffix("_url")
@@ -439,7 +438,7 @@ def test_a_service_on_a_database_server_never_uses_a_placeholder_password(tree: 
 def development_secrets(service: str) -> dict[str, str]:
     """The variables of a service's development secrets, and their defaults in the code:
     known to anyone who reads it, refused in production (AuthenticatedSettings)."""
-    cls = SETTINGS[service]
+    cls = REGISTRY[service].settings
     if not issubclass(cls, AuthenticatedSettings):
         return {}
     found: dict[str, str] = {}
@@ -450,7 +449,7 @@ def development_secrets(service: str) -> dict[str, str]:
     return found
 
 
-DEVELOPMENT_SECRETS = {v: d for s in SERVICES for v, d in development_secrets(s).items()}
+DEVELOPMENT_SECRETS = {v: d for s in NAMES for v, d in development_secrets(s).items()}
 PROVIDER_URLS = (
     "ERESTAURANT_AUTH_ISSUER",
     "ERESTAURANT_AUTH_JWKS_URL",
@@ -467,7 +466,7 @@ def test_the_code_has_development_secrets_to_keep_out_of_the_manifests() -> None
 
 @pytest.mark.parametrize("tree", TREES)
 def test_every_pod_runs_in_production_against_an_https_provider(tree: str) -> None:
-    local_issuer = SETTINGS["gateway"].model_fields["auth_issuer"].default
+    local_issuer = REGISTRY["gateway"].settings.model_fields["auth_issuer"].default
     for service, deployment in of_kind(tree, "Deployment").items():
         for container in containers(deployment):
             where = f"{tree}: {service}/{container['name']}"
@@ -562,7 +561,7 @@ def test_every_service_accepts_its_settings_in_production(
                 for variable, value in _environment(tree, container).items():
                     patched.setenv(variable, value)
                 try:
-                    settings = SETTINGS[service].load()
+                    settings = REGISTRY[service].settings.load()
                 except CannotStart as exc:
                     pytest.fail(f"{tree}: {service}/{container['name']}: {exc.message}")
             assert isinstance(settings, AuthenticatedSettings)
@@ -601,10 +600,10 @@ def test_a_service_on_sqlite_keeps_its_file_on_a_volume_and_runs_alone(tree: str
     claims = of_kind(tree, "PersistentVolumeClaim")
     hpas = hpas_by_target(tree)
     data_dir = config(tree)["ERESTAURANT_DATA_DIR"]
-    sqlite = [s for s in SERVICES if uses_sqlite(tree, s)]
+    sqlite = [s for s in NAMES if uses_sqlite(tree, s)]
     assert "notification" in sqlite, "notification keeps SQLite in every profile"
     if tree == "overlays/single-node":
-        assert set(sqlite) == WITH_DATABASE
+        assert set(sqlite) == set(WITH_DATABASE)
     for service in sqlite:
         deployment = of_kind(tree, "Deployment")[service]
         if tree == "base" and service != "notification":
@@ -683,7 +682,7 @@ def test_the_ingress_passes_the_screens_live_streams_through_unbuffered(tree: st
     heartbeat = float(
         config(tree).get(
             "WEB_STREAM_HEARTBEAT_SECONDS",
-            SETTINGS["web"].model_fields["stream_heartbeat_seconds"].default,
+            REGISTRY["web"].settings.model_fields["stream_heartbeat_seconds"].default,
         )
     )
     assert heartbeat * 2 <= read_timeout, f"{tree}: an idle stream is cut before its heartbeat"
@@ -735,12 +734,12 @@ def test_the_image_runs_erestaurant_and_the_manifests_only_choose_the_command() 
     assert _exec_form(stage["ENTRYPOINT"][-1]) == ["erestaurant"]
     cmd = _exec_form(stage["CMD"][-1])
     assert cmd[0] == "serve"
-    assert cmd[1] in SERVICES
+    assert cmd[1] in NAMES
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["erestaurant"] == "erestaurant.cli:main"
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", NAMES)
 def test_the_command_line_each_container_runs_is_one_the_cli_accepts(
     service: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -769,7 +768,7 @@ def _exposed(stage: dict[str, list[str]]) -> set[int]:
     return {int(p) for line in stage["EXPOSE"] for p in line.split()}
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", NAMES)
 def test_the_image_listens_for_each_service_on_all_interfaces(service: str) -> None:
     stage = _dockerfile_final_stage()
     assert _image_env(stage).get(f"{service.upper()}_HOST") == "0.0.0.0", service
@@ -781,6 +780,6 @@ def test_the_image_runs_as_a_non_root_user_with_its_data_on_the_volume() -> None
     env = _image_env(stage)
     assert env["ERESTAURANT_DATA_DIR"] == config("base")["ERESTAURANT_DATA_DIR"]
     assert set(env) - {"PATH"} <= SETTING_NAMES | {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"}
-    assert _exposed(stage) <= {_default_port(s) for s in SERVICES}, "a port no service uses"
+    assert _exposed(stage) <= {_default_port(s) for s in NAMES}, "a port no service uses"
     user = stage["USER"][-1].split(":")[0]
     assert user == str(IMAGE_USER), "a numeric user, the one the pods' runAsUser names"

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     nats.add_argument("--port", type=int, default=None, help="default: 4322")
 
     serve = commands.add_parser("serve", help="run one service in the foreground")
-    serve.add_argument("service", choices=sorted(services.SETTINGS))
+    serve.add_argument("service", choices=services.NAMES)
 
     identity_command.add_commands(commands)
     migrate.add_commands(commands)

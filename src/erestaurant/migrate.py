@@ -14,11 +14,8 @@ from erestaurant import services
 from erestaurant.platform import db, migrations
 from erestaurant.platform.settings import CannotStart, ServiceSettings
 
-# Every service but the gateway keeps state of its own.
 # The services with a database of their own (not the gateway, not the screens).
-RELATIONAL = tuple(
-    name for name, kind in services.SETTINGS.items() if issubclass(kind, ServiceSettings)
-)
+RELATIONAL = services.WITH_DATABASE
 
 
 def add_commands(commands: Any) -> None:
@@ -52,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def migrate(names: list[str], create_databases: bool) -> int:
     for name in names:
-        settings = services.SETTINGS[name].load()
+        settings = services.REGISTRY[name].settings.load()
         assert isinstance(settings, ServiceSettings)
         if getattr(settings, "uses_redis", False):
             print(f"{name:<13} redis: nothing to migrate (a view rebuilt from events)")

@@ -200,7 +200,7 @@ class Runner:
         self.nats = nats
         self.identity = identity
         self.settings = settings or RunnerSettings()
-        self.ports = ports or {name: [_port(name, env)] for name in services.SETTINGS}
+        self.ports = ports or {name: [_port(name, env)] for name in services.NAMES}
         self.children: list[Child] = []
         self._stopping = asyncio.Event()
         self._control: control.ControlServer | None = None
@@ -228,11 +228,11 @@ class Runner:
             env["ERESTAURANT_AUTH_ISSUER"] = identity.issuer
         # The first replica of each service listens where its settings say; the others on
         # free ports. The URLs that point at a service list its replicas unless given.
-        ports = {name: [_port(name, env)] for name in services.SETTINGS}
+        ports = {name: [_port(name, env)] for name in services.NAMES}
         for name in ports:
             if name != "gateway":
                 ports[name] += free_ports(settings.replicas - 1)
-        for name in ("hall", "kitchen", "payment", "workercenter", "notification"):
+        for name in services.WITH_DATABASE:
             env.setdefault(f"GATEWAY_{name.upper()}_URL", _urls(ports[name]))
             env.setdefault(f"WEB_{name.upper()}_URL", _urls(ports[name]))
         env.setdefault("GATEWAY_WEB_URL", _urls(ports["web"]))
@@ -359,7 +359,7 @@ class Runner:
                 )
             )
         for name, ports in self.ports.items():
-            prefix = services.SETTINGS[name].model_config.get("env_prefix", "")
+            prefix = services.REGISTRY[name].env_prefix
             for number, port in enumerate(ports, start=1):
                 self.children.append(
                     Child(
@@ -555,9 +555,8 @@ def _demo_credentials() -> list[str]:
 
 
 def _port(name: str, env: dict[str, str]) -> int:
-    settings_class = services.SETTINGS[name]
-    prefix = settings_class.model_config.get("env_prefix", "")
-    return int(env.get(f"{prefix}PORT", str(settings_class.model_fields["port"].default)))
+    service = services.REGISTRY[name]
+    return int(env.get(f"{service.env_prefix}PORT", str(service.default_port)))
 
 
 def _urls(ports: list[int]) -> str:

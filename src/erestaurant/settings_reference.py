@@ -12,7 +12,7 @@ from pydantic.fields import FieldInfo
 from erestaurant.identity.local import LocalIdentitySettings
 from erestaurant.platform.settings import Settings
 from erestaurant.runner import LocalNatsSettings, RunnerSettings
-from erestaurant.services import SETTINGS
+from erestaurant.services import REGISTRY
 
 HEADER = """# Configuration
 
@@ -52,7 +52,7 @@ def render() -> str:
     local: dict[str, list[str]] = {"runner": [], "nats": [], "identity": []}
     sections = [HEADER]
     every: dict[str, type[Settings]] = {
-        **SETTINGS,
+        **{name: service.settings for name, service in REGISTRY.items()},
         "runner": RunnerSettings,
         "nats": LocalNatsSettings,
         "identity": LocalIdentitySettings,

@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from erestaurant.faults.system import SERVICES, UNLIMITED, LocalSystem, running
+from erestaurant.faults.system import UNLIMITED, LocalSystem, running
 from erestaurant.platform.access import Role
+from erestaurant.services import NAMES
 from tests import profiles
 from tests.signin import SignedIn
 
@@ -47,7 +48,7 @@ class System:
 
     @property
     def urls(self) -> dict[str, str]:
-        return {name: self.local.url(name) for name in SERVICES}
+        return {name: self.local.url(name) for name in NAMES}
 
     @property
     def nats_url(self) -> str:

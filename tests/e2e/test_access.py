@@ -23,8 +23,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from erestaurant.faults.system import SERVICES
 from erestaurant.platform.access import Role
+from erestaurant.services import NAMES
 from tests.e2e.conftest import System, eventually
 from tests.signin import HALL_GRANT, SignedIn, grant_token, token
 
@@ -71,7 +71,7 @@ PATH_VALUES = {
 
 def _endpoints(system: System) -> set[tuple[str, str]]:
     found = set()
-    for service in SERVICES:
+    for service in NAMES:
         if service in ("gateway", "web"):
             continue  # the screens have a matrix of their own (test_screen_access.py)
         spec = httpx.get(f"{system.urls[service]}/openapi.json", timeout=10).json()

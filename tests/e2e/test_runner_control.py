@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from erestaurant import control
-from erestaurant.faults.system import SERVICES
 from erestaurant.runner import free_ports
+from erestaurant.services import NAMES
 from tests.e2e.conftest import System, eventually, running_system
 
 pytestmark = pytest.mark.e2e
@@ -93,7 +93,7 @@ def _environment(pid: int) -> dict[str, str]:
 
 def test_every_process_is_listed_as_the_runner_started_it(api: Control) -> None:
     listed = api.processes()
-    assert set(listed) == {"nats", "identity", *SERVICES}
+    assert set(listed) == {"nats", "identity", *NAMES}
     for name, process in listed.items():
         assert process["pid"] == api.system.local.pid(name)
         assert (process["running"], process["frozen"], process["state"]) == (

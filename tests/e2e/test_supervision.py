@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from erestaurant.faults.system import SERVICES, SystemFailed
+from erestaurant.faults.system import SystemFailed
+from erestaurant.services import NAMES
 from tests.e2e.conftest import System, eventually, running_system
 
 pytestmark = pytest.mark.e2e
@@ -73,7 +74,7 @@ def _gone(pid: int) -> bool:
 
 def _kill_the_runner_and_see_its_children_go(root: Path) -> None:
     with running_system(root) as system:
-        children = [system.local.pid(name) for name in (*SERVICES, "nats")]
+        children = [system.local.pid(name) for name in (*NAMES, "nats")]
         os.kill(system.local.process.pid, signal.SIGKILL)
         system.local.process.wait(10)
         eventually(lambda: [pid for pid in children if not _gone(pid)], lambda alive: not alive, 30)

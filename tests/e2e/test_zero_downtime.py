@@ -21,12 +21,12 @@ import pytest
 
 from erestaurant.faults.system import UNLIMITED, LocalSystem, running
 from erestaurant.platform.access import Role
+from erestaurant.services import WITH_DATABASE
 from tests.e2e.conftest import eventually
 from tests.signin import SignedIn
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("kitchen", "hall", "payment", "workercenter", "notification")
 ROLLING_ENV = {
     **UNLIMITED,
     "ERESTAURANT_REPLICAS": "2",
@@ -93,7 +93,7 @@ def _ready(url: str) -> bool:
 
 async def _restart_one_at_a_time(system: LocalSystem) -> list[str]:
     restarted = []
-    for service in SERVICES:
+    for service in WITH_DATABASE:
         for replica in (service, f"{service}-2"):
             before = system.signal(replica, signal.SIGTERM)
             await asyncio.to_thread(
@@ -155,7 +155,7 @@ async def test_every_service_restarted_replica_by_replica_under_load_fails_nothi
                 stop.set()
                 await asyncio.gather(*load)
 
-        assert restarted == [r for s in SERVICES for r in (s, f"{s}-2")]
+        assert restarted == [r for s in WITH_DATABASE for r in (s, f"{s}-2")]
         assert tally.failures == [], f"{len(tally.failures)} failed: {tally.failures[:10]}"
         print(f"\nrolling restart of {len(restarted)} replicas: {dict(tally.answers)}")
         assert tally.answers["order 201"] > 100

@@ -190,7 +190,7 @@ async def payment_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """Payment's schema (its tables, outbox and inbox) in a fresh database, engine by engine."""
     engine = db.create_engine(database_url)
     try:
-        await create_schema(engine, payment_adapters.metadata)
+        await create_schema(engine, payment_adapters.TABLES.metadata)
         yield engine
     finally:
         await engine.dispose()

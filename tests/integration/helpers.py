@@ -119,11 +119,11 @@ def payment_uow_factory(
 ) -> Callable[[], PaymentUnitOfWork]:
     """Like Runtime.unit_of_work(PaymentUnitOfWork): each commit wakes the relay."""
     wake = relay.wake if relay is not None else (lambda: None)
-    return lambda: PaymentUnitOfWork(engine, payment_adapters.outbox, payment_adapters.inbox, wake)
+    return lambda: PaymentUnitOfWork(engine, payment_adapters.TABLES, wake)
 
 
 def payment_relay(engine: AsyncEngine, broker: Broker, poll_seconds: float = 0.1) -> OutboxRelay:
-    return OutboxRelay(engine, payment_adapters.outbox, broker, poll_seconds)
+    return OutboxRelay(engine, payment_adapters.TABLES.outbox, broker, poll_seconds)
 
 
 @contextlib.asynccontextmanager

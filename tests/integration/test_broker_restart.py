@@ -79,7 +79,7 @@ async def test_published_events_survive_kill_9_and_restart(
     # a relay that lost its "published" marks in the crash still adds no second copy.
     await reconnected(broker)
     async with payment_engine.begin() as conn:
-        await conn.execute(update(adapters.outbox).values(published_at=None))
+        await conn.execute(update(adapters.TABLES.outbox).values(published_at=None))
     assert await relay.publish_pending() == 5
     await register_employee(RegisterEmployee("E6", "Employee E6"), uow())
     assert await relay.publish_pending() == 1

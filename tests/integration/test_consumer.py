@@ -255,7 +255,7 @@ async def test_a_message_is_acked_only_after_its_transaction_commits(
         broker,
         DURABLE,
         {OrderPlaced: slow_order},
-        lambda: ObservedUnitOfWork(payment_engine, adapters.outbox, adapters.inbox),
+        lambda: ObservedUnitOfWork(payment_engine, adapters.TABLES),
     )
     async with consuming(consumer):
         await asyncio.wait_for(entered.wait(), DEADLINE_SECONDS)
@@ -295,7 +295,7 @@ async def test_the_events_of_a_fetch_share_one_transaction(
         broker,
         DURABLE,
         handlers(TIMEZONE),
-        lambda: CountedUnitOfWork(payment_engine, adapters.outbox, adapters.inbox),
+        lambda: CountedUnitOfWork(payment_engine, adapters.TABLES),
         together=50,
     )
     async with consuming(consumer):

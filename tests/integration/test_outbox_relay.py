@@ -169,7 +169,7 @@ async def test_a_relay_that_crashed_before_marking_republishes_and_jetstream_dro
 
     # The crash: published, but the "published" mark never reached the database.
     async with payment_engine.begin() as conn:
-        await conn.execute(update(adapters.outbox).values(published_at=None))
+        await conn.execute(update(adapters.TABLES.outbox).values(published_at=None))
     assert await payment_db.count("outbox", "published_at IS NULL") == 4
 
     # A restarted relay publishes all four again; JetStream keeps the first copies only.

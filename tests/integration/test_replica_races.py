@@ -189,7 +189,7 @@ async def test_two_payment_replicas_keep_both_halves_of_an_order_and_deduct_once
     first_event: str,
 ) -> None:
     first_engine, _ = engines
-    await create_schema(first_engine, payment_adapters.metadata)
+    await create_schema(first_engine, payment_adapters.TABLES.metadata)
     async with payment_uow_factory(first_engine)() as tx:  # an earlier event made the row
         await tx.payments.add(Payment(order_id=ORDER, created_at=LUNCH))
         await tx.commit()
@@ -245,15 +245,13 @@ async def test_two_workercenter_replicas_keep_both_changes_to_a_my_page_row(
     first_event: str,
 ) -> None:
     first_engine, _ = engines
-    await create_schema(first_engine, workercenter_adapters.metadata)
+    await create_schema(first_engine, workercenter_adapters.TABLES.metadata)
     first, second = (
         replica(
             "workercenter",
             WORKERCENTER_HANDLERS,
             # As workercenter's bootstrap builds it on a SQL store: no outbox.
-            lambda engine=engine: SqlWorkercenterUnitOfWork(
-                engine, None, workercenter_adapters.inbox
-            ),
+            lambda engine=engine: SqlWorkercenterUnitOfWork(engine, workercenter_adapters.TABLES),
         )
         for engine in engines
     )

@@ -8,14 +8,11 @@ import pytest
 
 from erestaurant.platform import clock
 
-from .fakes import (
-    FakeHallUnitOfWork,
-    FakeKitchen,
-    FakeKitchenUnitOfWork,
-    FakeNotificationUnitOfWork,
-    FakePaymentUnitOfWork,
-    FakeWorkercenterUnitOfWork,
-)
+from .fakes.hall import FakeHallUnitOfWork, FakeKitchen
+from .fakes.kitchen import FakeKitchenUnitOfWork
+from .fakes.notification import FakeNotificationUnitOfWork
+from .fakes.payment import FakePaymentUnitOfWork
+from .fakes.workercenter import FakeWorkercenterUnitOfWork
 from .samples import LUNCH
 
 

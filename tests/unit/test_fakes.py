@@ -4,12 +4,14 @@ if and only if the change that caused it was committed."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from erestaurant.hall.domain import Order
 from erestaurant.notification.domain import meal_ready
+from erestaurant.platform.domain import Duplicate
 
-from .fakes import FakeHallUnitOfWork, FakeNotificationUnitOfWork, envelope_of
+from .fakes import envelope_of
+from .fakes.hall import FakeHallUnitOfWork
+from .fakes.notification import FakeNotificationUnitOfWork
 from .samples import CARD, LUNCH, order_completed, order_placed
 
 
@@ -64,7 +66,7 @@ async def test_a_duplicate_key_is_an_integrity_error() -> None:
     uow = FakeHallUnitOfWork()
     async with uow:
         await uow.orders.add(an_order())
-        with pytest.raises(IntegrityError):
+        with pytest.raises(Duplicate):
             await uow.orders.add(an_order())
 
 

@@ -35,8 +35,9 @@ from erestaurant.contracts import (
     PaymentDeducted,
 )
 from erestaurant.faults.kiosk import Fate, Plan, Record
-from erestaurant.faults.verify import SERVICES, Check, Snapshot, check, summary
+from erestaurant.faults.verify import Check, Snapshot, check, summary
 from erestaurant.platform import deadletter
+from erestaurant.services import WITH_DATABASE
 
 TIMEZONE = "Asia/Seoul"
 LUNCH = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # noon in Seoul
@@ -82,8 +83,8 @@ class Cafeteria:
         self.payments: dict[str, dict[str, Any]] = {}
         self.mypages: dict[str, dict[str, Any]] = {}
         self.messages: list[dict[str, Any]] = []
-        self.unpublished = dict.fromkeys(SERVICES, 0)
-        self.inbox: dict[str, set[str]] = {name: set() for name in SERVICES}
+        self.unpublished = dict.fromkeys(WITH_DATABASE, 0)
+        self.inbox: dict[str, set[str]] = {name: set() for name in WITH_DATABASE}
         self.stream: list[tuple[int, str, bytes]] = []
         self.dead_letters: list[deadletter.DeadLetter] = []
         self.records: dict[str, Record] = {}  # by Idempotency-Key

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from erestaurant.contracts.statuses import OrderStatus
 from erestaurant.hall.domain import (
     PIN_LOCK,
     PIN_TRIES,
@@ -15,7 +16,6 @@ from erestaurant.hall.domain import (
     IllegalOrderTransition,
     Order,
     OrderNotCancellable,
-    OrderStatus,
     PinLocked,
     PinNotSet,
     PinRequired,

@@ -21,6 +21,7 @@ from erestaurant.contracts import (
     OrderCompleted,
     OrderPlaced,
 )
+from erestaurant.contracts.statuses import OrderStatus
 from erestaurant.hall import handlers, pins
 from erestaurant.hall.domain import (
     PIN_LOCK,
@@ -29,7 +30,6 @@ from erestaurant.hall.domain import (
     IdempotencyKeyReused,
     Order,
     OrderNotCancellable,
-    OrderStatus,
     PinLocked,
     PinNotSet,
     PinRequired,
@@ -40,7 +40,8 @@ from erestaurant.hall.handlers import PlaceOrder
 from erestaurant.hall.kitchen_client import KitchenRefused, KitchenUnavailable
 
 from .conftest import FrozenClock
-from .fakes import EventHandler, FakeHallUnitOfWork, FakeKitchen, deliver
+from .fakes import EventHandler, deliver
+from .fakes.hall import FakeHallUnitOfWork, FakeKitchen
 from .samples import (
     CARD,
     LUNCH,

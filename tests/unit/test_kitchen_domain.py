@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from erestaurant.contracts.statuses import CookStatus
 from erestaurant.kitchen.domain import (
     CookingAlreadyStarted,
-    CookStatus,
     CookTicket,
     DailyStock,
     IllegalCookTransition,

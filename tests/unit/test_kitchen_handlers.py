@@ -15,11 +15,11 @@ from erestaurant.contracts import (
 )
 from erestaurant.contracts import OrderCancelled as OrderCancelledEvent
 from erestaurant.contracts import OrderPlaced as OrderPlacedEvent
+from erestaurant.contracts.statuses import CookStatus
 from erestaurant.kitchen import handlers
 from erestaurant.kitchen.domain import (
     Admission,
     CookingAlreadyStarted,
-    CookStatus,
     IllegalCookTransition,
     Menu,
     NotOnMenu,
@@ -30,7 +30,8 @@ from erestaurant.kitchen.domain import (
 from erestaurant.kitchen.handlers import RegisterMenu, ReservePortions
 
 from .conftest import FrozenClock
-from .fakes import FakeKitchenUnitOfWork, deliver, envelope_of
+from .fakes import deliver, envelope_of
+from .fakes.kitchen import FakeKitchenUnitOfWork
 from .samples import LUNCH, order_cancelled, order_placed
 
 SEOUL = "Asia/Seoul"

@@ -14,7 +14,8 @@ from erestaurant.kitchen.domain import Menu, NotOnMenu, PortionsBelowReserved
 from erestaurant.kitchen.handlers import ChangeMenu, RegisterMenu, ReservePortions
 
 from .conftest import FrozenClock
-from .fakes import FakeKitchenUnitOfWork, FakeMenus, deliver
+from .fakes import deliver
+from .fakes.kitchen import FakeKitchenUnitOfWork, FakeMenus
 from .samples import LUNCH, minutes, order_placed
 from .test_kitchen_handlers import SEOUL, TODAY, roomy
 

@@ -8,11 +8,11 @@ import pytest
 
 from erestaurant.contracts import CookCancelled, CookReceived
 from erestaurant.contracts import OrderPlaced as OrderPlacedEvent
+from erestaurant.contracts.statuses import CookStatus
 from erestaurant.kitchen import handlers
 from erestaurant.kitchen.domain import (
     Admission,
     AtCapacity,
-    CookStatus,
     IllegalCookTransition,
     Reservation,
     ReservationStatus,
@@ -20,7 +20,8 @@ from erestaurant.kitchen.domain import (
 from erestaurant.kitchen.handlers import RegisterMenu, ReservePortions
 
 from .conftest import FrozenClock
-from .fakes import FakeKitchenUnitOfWork, deliver
+from .fakes import deliver
+from .fakes.kitchen import FakeKitchenUnitOfWork
 from .samples import LUNCH, order_placed
 from .test_kitchen_handlers import SEOUL, TODAY, roomy
 

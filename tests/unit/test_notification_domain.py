@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from erestaurant.notification.domain import IN_APP, MessageStatus, meal_ready
+from erestaurant.contracts.statuses import MessageStatus
+from erestaurant.notification.domain import IN_APP, meal_ready
 
 from .samples import CARD, minutes
 

@@ -6,7 +6,8 @@ from erestaurant.contracts import MealReadyMessageSent, OrderCompleted
 from erestaurant.notification import handlers
 from erestaurant.notification.domain import IN_APP, Message
 
-from .fakes import FakeNotificationUnitOfWork, deliver, envelope_of
+from .fakes import deliver, envelope_of
+from .fakes.notification import FakeNotificationUnitOfWork
 from .samples import CARD, LUNCH, order_completed
 
 

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import pytest
 
+from erestaurant.contracts.statuses import PaymentStatus
 from erestaurant.payment.domain import (
     CardAlreadyRegistered,
     CardDeactivated,
     Employee,
     IllegalPaymentTransition,
     Payment,
-    PaymentStatus,
 )
 
 from .samples import CARD, LUNCH, minutes

@@ -20,17 +20,14 @@ from erestaurant.contracts import (
     PaymentCancelled,
     PaymentDeducted,
 )
+from erestaurant.contracts.statuses import PaymentStatus
 from erestaurant.payment import handlers
-from erestaurant.payment.domain import (
-    CardAlreadyRegistered,
-    CardDeactivated,
-    Employee,
-    PaymentStatus,
-)
+from erestaurant.payment.domain import CardAlreadyRegistered, CardDeactivated, Employee
 from erestaurant.payment.handlers import RegisterEmployee, SetPin
 
 from .conftest import FrozenClock
-from .fakes import FakePaymentUnitOfWork, deliver
+from .fakes import deliver
+from .fakes.payment import FakePaymentUnitOfWork
 from .samples import CARD, LUNCH, cooked, minutes, order_cancelled, order_placed
 
 SEOUL = "Asia/Seoul"

@@ -13,7 +13,8 @@ from erestaurant.platform import correlation
 from erestaurant.platform.consumer import EventConsumer
 from erestaurant.platform.errors import Conflict, Unavailable, with_code
 
-from .fakes import FakeNotificationUnitOfWork, envelope_of
+from .fakes import envelope_of
+from .fakes.notification import FakeNotificationUnitOfWork
 from .samples import order_completed
 
 # -- errors ----------------------------------------------------------------------------------

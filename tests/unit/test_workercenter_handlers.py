@@ -23,7 +23,8 @@ from erestaurant.contracts import (
 from erestaurant.workercenter import handlers
 from erestaurant.workercenter.domain import MyPageRow
 
-from .fakes import FakeWorkercenterUnitOfWork, deliver
+from .fakes import deliver
+from .fakes.workercenter import FakeWorkercenterUnitOfWork
 from .samples import (
     CARD,
     cook_cancelled,

@@ -16,10 +16,11 @@ import aiohttp
 
 from erestaurant.bench import cpu, primitives, report, saga
 from erestaurant.bench.stats import Samples, percentile
-from erestaurant.faults.system import SERVICES, UNLIMITED, LocalSystem, running
+from erestaurant.faults.system import UNLIMITED, LocalSystem, running
 from erestaurant.identity.signin import KIOSK
 from erestaurant.platform.oauth_client import TokenClient
 from erestaurant.platform.settings import CannotStart
+from erestaurant.services import NAMES
 
 RATES = (10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 700)
 # Every process logs at WARNING: a log line per order would be measured with the order.
@@ -128,7 +129,7 @@ async def _measure(
         series: list[tuple[str, Samples]] = []
         steps: list[dict[str, Any]] = []
         # The bench shares the machine: its own load and cooks are counted as a process.
-        pids = {name: system.pid(name) for name in ("nats", *SERVICES)} | {"bench": os.getpid()}
+        pids = {name: system.pid(name) for name in ("nats", *NAMES)} | {"bench": os.getpid()}
         async with cafe.watching_deductions(), cafe.cooking():
             # Not measured: the first seconds open connections and fill caches everywhere.
             progress("warming up")

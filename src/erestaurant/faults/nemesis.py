@@ -24,7 +24,8 @@ import nats
 from nats.js import JetStreamContext
 
 from erestaurant.contracts import CATALOG, Cooked, Envelope, UnknownEventError, decode
-from erestaurant.faults.system import SERVICES, LocalSystem
+from erestaurant.faults.system import LocalSystem
+from erestaurant.services import NAMES
 
 STREAM = "ERESTAURANT"
 
@@ -58,7 +59,7 @@ class Fault:
 class Strike(Fault):
     """At every strike, send ``sig`` to one of ``targets``, drawn at random."""
 
-    targets: tuple[str, ...] = SERVICES
+    targets: tuple[str, ...] = NAMES
     sig: signal.Signals = signal.SIGKILL
 
     async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:

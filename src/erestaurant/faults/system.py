@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from erestaurant.runner import free_ports
-from erestaurant.services import SETTINGS
+from erestaurant.services import NAMES, REGISTRY
 
-SERVICES = tuple(SETTINGS)
 # Load tools play many kiosks and cooks through a few clients: the gateway's rate limits,
 # which are per client, would measure the limit, not the system.
 UNLIMITED = {"GATEWAY_RATE_PER_DEVICE": "0", "GATEWAY_RATE_PER_USER": "0"}
@@ -93,11 +92,11 @@ def running(
     service may have logged a traceback.
     """
     root.mkdir(parents=True, exist_ok=True)
-    children = (*SERVICES, "nats", "identity")
+    children = (*NAMES, "nats", "identity")
     ports = dict(zip(children, free_ports(len(children)), strict=True))
-    ours = ("ERESTAURANT_", *(f"{s.upper()}_" for s in SERVICES))
+    ours = ("ERESTAURANT_", *(s.env_prefix for s in REGISTRY.values()))
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    env.update({f"{name.upper()}_PORT": str(ports[name]) for name in SERVICES})
+    env.update({f"{s.env_prefix}PORT": str(ports[s.name]) for s in REGISTRY.values()})
     env["ERESTAURANT_NATS_PORT"] = str(ports["nats"])
     env["ERESTAURANT_IDENTITY_PORT"] = str(ports["identity"])
     # The runner's drills (freeze, kill, flood) stay off unless a caller asks for them on a

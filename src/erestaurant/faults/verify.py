@@ -30,7 +30,6 @@ from nats.js.api import DeliverPolicy
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from erestaurant import SERVICES
 from erestaurant.contracts import CATALOG, Envelope, PaymentDeducted, UnknownEventError, decode
 from erestaurant.faults.kiosk import Record
 from erestaurant.hall import adapters as hall_db
@@ -43,6 +42,7 @@ from erestaurant.payment import adapters as payment_db
 from erestaurant.payment import handlers as payment_handlers
 from erestaurant.platform import deadletter
 from erestaurant.platform.consumer import Handlers
+from erestaurant.services import WITH_DATABASE
 from erestaurant.workercenter import adapters as workercenter_db
 from erestaurant.workercenter import handlers as workercenter_handlers
 
@@ -92,7 +92,7 @@ def database_urls(env: Mapping[str, str]) -> dict[str, str]:
     return {
         name: env.get(f"{name.upper()}_DATABASE_URL")
         or f"sqlite+aiosqlite:///{data / f'{name}.db'}"
-        for name in SERVICES
+        for name in WITH_DATABASE
     }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from erestaurant.platform.settings import (
     SHUTDOWN_DELAY,
@@ -17,7 +16,6 @@ from erestaurant.platform.settings import (
 
 
 class GatewaySettings(AuthenticatedSettings, ServiceRoutes):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
     service = "gateway"
     development_secrets: ClassVar[tuple[str, ...]] = ("client_secret", "session_key")
     port: Port = 8088

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Integer, String, Table, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Column, Integer, String, Table, select, text, update
 
-from erestaurant.hall.domain import Card, Order, OrderStatus
-from erestaurant.platform.db import UTCDateTime, new_metadata
-from erestaurant.platform.inbox import inbox_table
-from erestaurant.platform.outbox import outbox_table
+from erestaurant.contracts.statuses import OrderStatus
+from erestaurant.hall.domain import Card, Order
+from erestaurant.platform.db import UTCDateTime
+from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.tables import ServiceTables
 
-metadata = new_metadata()
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
+TABLES = ServiceTables()
 
 orders = Table(
     "orders",
-    metadata,
+    TABLES.metadata,
     Column("order_id", String(64), primary_key=True),
     Column("employee_card_no", String(32), nullable=False, index=True),
     Column("menu_id", Integer, nullable=False),
@@ -34,7 +32,7 @@ orders = Table(
 # Hall's own copy of the cards payment knows, so that ordering never calls payment.
 cards = Table(
     "cards",
-    metadata,
+    TABLES.metadata,
     Column("employee_card_no", String(32), primary_key=True),
     Column("name", String(100), nullable=True),
     Column("registered_at", UTCDateTime, nullable=True),
@@ -46,12 +44,9 @@ cards = Table(
 )
 
 
-class OrderRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class OrderRepository(SqlRepository):
     async def add(self, order: Order) -> None:
-        await self._conn.execute(insert(orders).values(**_row(order)))
+        await self._insert(orders, _row(order))
 
     async def get(self, order_id: str) -> Order | None:
         row = (
@@ -73,10 +68,7 @@ class OrderRepository:
         )
 
 
-class CardRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class CardRepository(SqlRepository):
     async def get(self, employee_card_no: str, *, for_update: bool = False) -> Card | None:
         query = select(cards).where(cards.c.employee_card_no == employee_card_no)
         if for_update:
@@ -85,7 +77,7 @@ class CardRepository:
         return None if row is None else Card(**row._mapping)
 
     async def add(self, card: Card) -> None:
-        await self._conn.execute(insert(cards).values(**card.__dict__))
+        await self._insert(cards, card.__dict__)
 
     async def save(self, card: Card) -> None:
         values = dict(card.__dict__)

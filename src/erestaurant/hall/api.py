@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Response, status
 from pydantic import Field, StrictInt, StrictStr
 
+from erestaurant.contracts.statuses import OrderStatus
 from erestaurant.hall import handlers
 from erestaurant.hall.domain import (
     CardDeactivated,
     IdempotencyKeyReused,
     Order,
     OrderNotCancellable,
-    OrderStatus,
     PinLocked,
     PinNotSet,
     PinRequired,
@@ -36,6 +36,7 @@ from erestaurant.platform.errors import (
     EVERY_ROUTE,
     ApiError,
     Conflict,
+    ErrorTable,
     NotFound,
     Unavailable,
     Unprocessable,
@@ -111,6 +112,10 @@ def _visible(order: Order, who: Principal) -> bool:
         or order.placed_by == who.subject
         or (Role.EMPLOYEE in who.roles and who.may_see_card(order.employee_card_no))
     )
+
+
+# How this service's domain errors are answered (registered once on the app).
+ERRORS: ErrorTable = {}
 
 
 def router(

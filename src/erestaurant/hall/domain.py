@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
+
+from erestaurant.contracts.statuses import OrderStatus
 
 # Wrong PINs in a row that lock a card, and for how long: at 5 guesses every 5 minutes,
 # trying all 10,000 four-digit PINs takes a week, while one who mistyped waits 5 minutes.
@@ -65,13 +66,6 @@ class OrderNotCancellable(IllegalOrderTransition):
 
 class IdempotencyKeyReused(HallError):
     """The same Idempotency-Key came with another card, menu or quantity."""
-
-
-class OrderStatus(StrEnum):
-    ORDERED = "ORDERED"
-    COOKING = "COOKING"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
 
 
 @dataclass

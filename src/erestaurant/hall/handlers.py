@@ -7,8 +7,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError
-
 from erestaurant.contracts import (
     CookCancelled,
     Cooked,
@@ -20,12 +18,12 @@ from erestaurant.contracts import (
     OrderCompleted,
     OrderPlaced,
 )
+from erestaurant.contracts.statuses import OrderStatus
 from erestaurant.hall.domain import (
     Card,
     IdempotencyKeyReused,
     IllegalOrderTransition,
     Order,
-    OrderStatus,
     UnknownCard,
     WrongPin,
 )
@@ -34,6 +32,7 @@ from erestaurant.hall.pins import PinCheck
 from erestaurant.hall.unit_of_work import HallUnitOfWork
 from erestaurant.platform import clock, failpoints
 from erestaurant.platform.consumer import Handlers
+from erestaurant.platform.domain import Duplicate
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +108,7 @@ async def place_order(
                 )
             )
             await uow.commit()
-    except IntegrityError:
+    except Duplicate:
         # A concurrent retry with the same key committed first: answer with its order.
         async with uow:
             existing = await _replay(order_id, cmd, uow)

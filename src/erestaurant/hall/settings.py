@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from erestaurant.platform.settings import Port, ServiceSettings
 
 
 class HallSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="HALL_", extra="ignore", frozen=True)
     service = "hall"
     development_secrets: ClassVar[tuple[str, ...]] = ("client_secret",)
     port: Port = 8081

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.hall import adapters
-from erestaurant.platform.uow import UnitOfWork
+from erestaurant.platform.uow import SqlUnitOfWork
 
 
-class HallUnitOfWork(UnitOfWork):
+class HallUnitOfWork(SqlUnitOfWork):
     orders: adapters.OrderRepository
     cards: adapters.CardRepository
 

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     Date,
@@ -22,29 +21,18 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erestaurant.kitchen.domain import (
-    CookStatus,
-    CookTicket,
-    DailyStock,
-    Menu,
-    Reservation,
-    ReservationStatus,
-)
-from erestaurant.platform.db import UTCDateTime, inserted_id, new_metadata
-from erestaurant.platform.inbox import inbox_table
-from erestaurant.platform.outbox import outbox_table
+from erestaurant.contracts.statuses import CookStatus
+from erestaurant.kitchen.domain import CookTicket, DailyStock, Menu, Reservation, ReservationStatus
+from erestaurant.platform.db import ID, UTCDateTime, inserted_id
+from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.tables import ServiceTables
 
-ID = BigInteger().with_variant(Integer, "sqlite")
-
-metadata = new_metadata()
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
+TABLES = ServiceTables()
 
 menus = Table(
     "menus",
-    metadata,
+    TABLES.metadata,
     Column("menu_id", ID, primary_key=True),
     Column("name", String(100), nullable=False),
     Column("price", Integer, nullable=False),
@@ -54,7 +42,7 @@ menus = Table(
 
 daily_stock = Table(
     "daily_stock",
-    metadata,
+    TABLES.metadata,
     Column("menu_id", ID, ForeignKey("menus.menu_id"), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("reserved", Integer, nullable=False),
@@ -62,7 +50,7 @@ daily_stock = Table(
 
 reservations = Table(
     "reservations",
-    metadata,
+    TABLES.metadata,
     Column("order_id", String(64), primary_key=True),
     Column("menu_id", ID, ForeignKey("menus.menu_id"), nullable=False),
     Column("menu_name", String(100), nullable=False),
@@ -75,7 +63,7 @@ reservations = Table(
 
 cook_tickets = Table(
     "cook_tickets",
-    metadata,
+    TABLES.metadata,
     Column("cook_id", ID, primary_key=True),
     Column("order_id", String(64), nullable=False),
     Column("menu_id", ID, nullable=False),
@@ -89,10 +77,7 @@ cook_tickets = Table(
 )
 
 
-class MenuRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class MenuRepository(SqlRepository):
     async def add(self, menu: Menu) -> Menu:
         result = await self._conn.execute(
             insert(menus).values(
@@ -138,10 +123,7 @@ class MenuRepository:
         ]
 
 
-class StockRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class StockRepository(SqlRepository):
     async def get_for_update(self, menu: Menu, day: date) -> DailyStock:
         """The day's stock of a menu, locked against concurrent reservations until commit."""
         assert menu.menu_id is not None
@@ -167,12 +149,9 @@ class StockRepository:
         )
 
 
-class ReservationRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class ReservationRepository(SqlRepository):
     async def add(self, reservation: Reservation) -> None:
-        await self._conn.execute(insert(reservations).values(**_reservation_row(reservation)))
+        await self._insert(reservations, _reservation_row(reservation))
 
     async def get(self, order_id: str) -> Reservation | None:
         query = select(reservations).where(reservations.c.order_id == order_id).with_for_update()
@@ -207,14 +186,11 @@ class ReservationRepository:
         return [_reservation(row._mapping) for row in await self._conn.execute(query)]
 
 
-class TicketRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class TicketRepository(SqlRepository):
     async def add(self, ticket: CookTicket) -> CookTicket:
         row = _ticket_row(ticket)
         del row["cook_id"]
-        result = await self._conn.execute(insert(cook_tickets).values(**row))
+        result = await self._insert(cook_tickets, row)
         ticket.cook_id = inserted_id(result)
         return ticket
 

@@ -16,14 +16,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy.exc import IntegrityError
 
+from erestaurant.contracts.statuses import CookStatus
 from erestaurant.kitchen import handlers
 from erestaurant.kitchen.domain import (
     Admission,
     AtCapacity,
     CookingAlreadyStarted,
-    CookStatus,
     IllegalCookTransition,
     Menu,
     NotOnMenu,
@@ -35,9 +34,11 @@ from erestaurant.kitchen.domain import (
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform import clock
 from erestaurant.platform.access import Principal, Role
+from erestaurant.platform.domain import Duplicate
 from erestaurant.platform.errors import (
     EVERY_ROUTE,
     Conflict,
+    ErrorTable,
     NotFound,
     Unavailable,
     answers,
@@ -155,6 +156,10 @@ def _menu_out(menu: Menu, remaining: int) -> MenuOut:
         remaining=remaining,
         on_menu=menu.on_menu,
     )
+
+
+# How this service's domain errors are answered (registered once on the app).
+ERRORS: ErrorTable = {}
 
 
 def router(
@@ -285,7 +290,7 @@ def router(
                 reservation, created = await handlers.reserve_portions(
                     cmd, uow(), timezone, admission
                 )
-            except IntegrityError:
+            except Duplicate:
                 # The same order id raced in twice: the first one won, answer with it.
                 reservation, created = await handlers.reserve_portions(
                     cmd, uow(), timezone, admission

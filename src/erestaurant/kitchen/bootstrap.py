@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from fastapi import APIRouter
+
 from erestaurant.kitchen import adapters, api
 from erestaurant.kitchen.domain import Admission
 from erestaurant.kitchen.handlers import expire_reservations, handlers
 from erestaurant.kitchen.settings import KitchenSettings
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform.runtime import Runtime
-from erestaurant.platform.store import SqlStore
+from erestaurant.platform.service import relational_service
 
 
 def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
     settings = settings or KitchenSettings.load()
-    store = SqlStore(
-        settings.service, settings.database, adapters.metadata, adapters.outbox, adapters.inbox
-    )
-    # Hall's reservations come with tokens for the kitchen's own audience.
-    runtime = Runtime(settings, store, (settings.auth_kitchen_audience,))
-    uow = runtime.unit_of_work(KitchenUnitOfWork)
     admission = Admission(
         capacity=settings.max_open_orders,
         resume_below=int(settings.max_open_orders * settings.resume_fraction),
     )
-    runtime.subscribe(handlers(settings.timezone), uow)
-    runtime.app.include_router(
-        api.router(
+
+    def routes(runtime: Runtime, uow: Callable[[], KitchenUnitOfWork]) -> APIRouter:
+        return api.router(
             uow,
             settings.timezone,
             admission,
@@ -33,7 +31,18 @@ def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
             runtime.access,
             settings.auth_kitchen_audience,
         )
+
+    runtime = relational_service(
+        settings,
+        adapters.TABLES,
+        KitchenUnitOfWork,
+        handlers=handlers(settings.timezone),
+        errors=api.ERRORS,
+        routes=routes,
+        # Hall's reservations come with tokens for the kitchen's own audience.
+        audiences=(settings.auth_kitchen_audience,),
     )
+    uow = runtime.unit_of_work(KitchenUnitOfWork)
     runtime.every(
         "reservation expiry",
         max(settings.reservation_ttl_seconds / 4, 0.5),

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from erestaurant.contracts.statuses import CookStatus
+
 
 class KitchenError(Exception):
     """A request the kitchen must refuse."""
@@ -47,13 +49,6 @@ class ReservationMismatch(KitchenError):
 
 class AtCapacity(KitchenError):
     """The kitchen has as many open orders as it can cook: no new ones for now."""
-
-
-class CookStatus(StrEnum):
-    RECEIVED = "RECEIVED"
-    COOKING = "COOKING"
-    COOKED = "COOKED"
-    CANCELLED = "CANCELLED"
 
 
 class ReservationStatus(StrEnum):

@@ -22,10 +22,10 @@ from erestaurant.contracts import (
     OrderPlaced,
 )
 from erestaurant.contracts import OrderCancelled as OrderCancelledEvent
+from erestaurant.contracts.statuses import CookStatus
 from erestaurant.kitchen.domain import (
     Admission,
     AtCapacity,
-    CookStatus,
     CookTicket,
     DailyStock,
     Menu,

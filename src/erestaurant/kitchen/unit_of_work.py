@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.kitchen import adapters
-from erestaurant.platform.uow import UnitOfWork
+from erestaurant.platform.uow import SqlUnitOfWork
 
 
-class KitchenUnitOfWork(UnitOfWork):
+class KitchenUnitOfWork(SqlUnitOfWork):
     menus: adapters.MenuRepository
     stock: adapters.StockRepository
     reservations: adapters.ReservationRepository

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, String, Table, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Column, String, Table, select
 
-from erestaurant.notification.domain import Message, MessageStatus
-from erestaurant.platform.db import UTCDateTime, new_metadata
-from erestaurant.platform.inbox import inbox_table
-from erestaurant.platform.outbox import outbox_table
+from erestaurant.contracts.statuses import MessageStatus
+from erestaurant.notification.domain import Message
+from erestaurant.platform.db import UTCDateTime
+from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.tables import ServiceTables
 
-metadata = new_metadata()
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
+TABLES = ServiceTables()
 
 messages = Table(
     "messages",
-    metadata,
+    TABLES.metadata,
     # One ready message per order, whatever is redelivered.
     Column("order_id", String(64), primary_key=True),
     Column("employee_card_no", String(32), nullable=False, index=True),
@@ -27,14 +25,9 @@ messages = Table(
 )
 
 
-class MessageRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class MessageRepository(SqlRepository):
     async def add(self, message: Message) -> None:
-        await self._conn.execute(
-            insert(messages).values(**{**message.__dict__, "status": message.status.value})
-        )
+        await self._insert(messages, {**message.__dict__, "status": message.status.value})
 
     async def for_order(self, order_id: str) -> Message | None:
         row = (

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from erestaurant.notification.domain import MessageStatus
+from erestaurant.contracts.statuses import MessageStatus
 from erestaurant.notification.unit_of_work import NotificationUnitOfWork
 from erestaurant.platform.access import Principal, Role
-from erestaurant.platform.errors import EVERY_ROUTE, answers
+from erestaurant.platform.errors import EVERY_ROUTE, ErrorTable, answers
 from erestaurant.platform.schema import Camel
 from erestaurant.platform.security import Access, card_to_read
 
@@ -23,6 +23,10 @@ class MessageOut(Camel):
     text: str
     status: MessageStatus
     sent_at: datetime
+
+
+# How this service's domain errors are answered (registered once on the app).
+ERRORS: ErrorTable = {}
 
 
 def router(uow: Callable[[], NotificationUnitOfWork], access: Access) -> APIRouter:

@@ -7,16 +7,16 @@ from erestaurant.notification.handlers import HANDLERS
 from erestaurant.notification.settings import NotificationSettings
 from erestaurant.notification.unit_of_work import NotificationUnitOfWork
 from erestaurant.platform.runtime import Runtime
-from erestaurant.platform.store import SqlStore
+from erestaurant.platform.service import relational_service
 
 
 def bootstrap(settings: NotificationSettings | None = None) -> Runtime:
     settings = settings or NotificationSettings.load()
-    store = SqlStore(
-        settings.service, settings.database, adapters.metadata, adapters.outbox, adapters.inbox
+    return relational_service(
+        settings,
+        adapters.TABLES,
+        NotificationUnitOfWork,
+        handlers=HANDLERS,
+        errors=api.ERRORS,
+        routes=lambda runtime, uow: api.router(uow, runtime.access),
     )
-    runtime = Runtime(settings, store)
-    uow = runtime.unit_of_work(NotificationUnitOfWork)
-    runtime.subscribe(HANDLERS, uow)
-    runtime.app.include_router(api.router(uow, runtime.access))
-    return runtime

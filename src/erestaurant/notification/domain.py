@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
+
+from erestaurant.contracts.statuses import MessageStatus
 
 # Messages land in the employee's in-app message box, read through /notifications/messages.
 IN_APP = "IN_APP"
-
-
-class MessageStatus(StrEnum):
-    SENT = "SENT"
 
 
 @dataclass

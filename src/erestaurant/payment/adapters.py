@@ -5,31 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Integer,
     String,
     Table,
     UniqueConstraint,
     func,
-    insert,
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erestaurant.payment.domain import Employee, Payment, PaymentStatus
-from erestaurant.platform.db import UTCDateTime, inserted_id, new_metadata
-from erestaurant.platform.inbox import inbox_table
-from erestaurant.platform.outbox import outbox_table
+from erestaurant.contracts.statuses import PaymentStatus
+from erestaurant.payment.domain import Employee, Payment
+from erestaurant.platform.db import ID, UTCDateTime, inserted_id
+from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.tables import ServiceTables
 
-metadata = new_metadata()
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
+TABLES = ServiceTables()
 
 employees = Table(
     "employees",
-    metadata,
+    TABLES.metadata,
     Column("employee_card_no", String(32), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("registered_at", UTCDateTime, nullable=False),
@@ -40,8 +36,8 @@ employees = Table(
 
 payments = Table(
     "payments",
-    metadata,
-    Column("payment_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    TABLES.metadata,
+    Column("payment_id", ID, primary_key=True),
     Column("order_id", String(64), nullable=False),
     Column("employee_card_no", String(32), nullable=True, index=True),
     Column("amount", Integer, nullable=True),
@@ -55,12 +51,9 @@ payments = Table(
 )
 
 
-class EmployeeRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class EmployeeRepository(SqlRepository):
     async def add(self, employee: Employee) -> None:
-        await self._conn.execute(insert(employees).values(**employee.__dict__))
+        await self._insert(employees, employee.__dict__)
 
     async def get(self, employee_card_no: str, *, for_update: bool = False) -> Employee | None:
         query = select(employees).where(employees.c.employee_card_no == employee_card_no)
@@ -83,14 +76,11 @@ class EmployeeRepository:
         return [Employee(**row._mapping) for row in await self._conn.execute(query)]
 
 
-class PaymentRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class PaymentRepository(SqlRepository):
     async def add(self, payment: Payment) -> Payment:
         values = _row(payment)
         del values["payment_id"]
-        result = await self._conn.execute(insert(payments).values(**values))
+        result = await self._insert(payments, values)
         payment.payment_id = inserted_id(result)
         return payment
 

@@ -11,13 +11,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import Field, StrictStr
 
+from erestaurant.contracts.statuses import PaymentStatus
 from erestaurant.payment import handlers
-from erestaurant.payment.domain import CardAlreadyRegistered, CardDeactivated, PaymentStatus
+from erestaurant.payment.domain import CardAlreadyRegistered, CardDeactivated
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform.access import Principal, Role
 from erestaurant.platform.errors import (
     EVERY_ROUTE,
     Conflict,
+    ErrorTable,
     NotFound,
     Unprocessable,
     answers,
@@ -77,6 +79,10 @@ class Payroll(Camel):
 
 CardTakenError = with_code(Conflict, "CARD_ALREADY_REGISTERED")
 CardDeactivatedError = with_code(Unprocessable, "CARD_DEACTIVATED")
+
+
+# How this service's domain errors are answered (registered once on the app).
+ERRORS: ErrorTable = {}
 
 
 def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:

@@ -7,16 +7,16 @@ from erestaurant.payment.handlers import handlers
 from erestaurant.payment.settings import PaymentSettings
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform.runtime import Runtime
-from erestaurant.platform.store import SqlStore
+from erestaurant.platform.service import relational_service
 
 
 def bootstrap(settings: PaymentSettings | None = None) -> Runtime:
     settings = settings or PaymentSettings.load()
-    store = SqlStore(
-        settings.service, settings.database, adapters.metadata, adapters.outbox, adapters.inbox
+    return relational_service(
+        settings,
+        adapters.TABLES,
+        PaymentUnitOfWork,
+        handlers=handlers(settings.timezone),
+        errors=api.ERRORS,
+        routes=lambda runtime, uow: api.router(uow, runtime.access),
     )
-    runtime = Runtime(settings, store)
-    uow = runtime.unit_of_work(PaymentUnitOfWork)
-    runtime.subscribe(handlers(settings.timezone), uow)
-    runtime.app.include_router(api.router(uow, runtime.access))
-    return runtime

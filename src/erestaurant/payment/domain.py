@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
+
+from erestaurant.contracts.statuses import PaymentStatus
 
 
 class PaymentError(Exception):
@@ -29,12 +30,6 @@ class CardDeactivated(PaymentError):
 
 class IllegalPaymentTransition(PaymentError):
     pass
-
-
-class PaymentStatus(StrEnum):
-    PENDING = "PENDING"
-    DEDUCTED = "DEDUCTED"
-    CANCELLED = "CANCELLED"
 
 
 # Hall puts a card's news in order by these times (a redelivered event may come late), so

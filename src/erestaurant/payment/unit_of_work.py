@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.payment import adapters
-from erestaurant.platform.uow import UnitOfWork
+from erestaurant.platform.uow import SqlUnitOfWork
 
 
-class PaymentUnitOfWork(UnitOfWork):
+class PaymentUnitOfWork(SqlUnitOfWork):
     employees: adapters.EmployeeRepository
     payments: adapters.PaymentRepository
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +43,12 @@ class Unavailable(ApiError):
 
     def __init__(self, message: str, *, retry_after: int = 1, **details: Any):
         super().__init__(message, headers={"Retry-After": str(retry_after)}, **details)
+
+
+# How a service answers its domain's refusals: each error class (its subclasses too) and
+# the ApiError it becomes. One table per service (``<service>/api.py``, ``ERRORS``),
+# registered once on the app, so that routes only call handlers.
+ErrorTable = Mapping[type[Exception], Callable[[Any], ApiError]]
 
 
 def with_code(base: type[ApiError], code: str) -> type[ApiError]:

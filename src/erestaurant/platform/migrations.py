@@ -32,7 +32,7 @@ ENV_DIR = Path(__file__).parent / "migration_env"
 
 
 def metadata_of(service: str) -> MetaData:
-    metadata: MetaData = importlib.import_module(f"erestaurant.{service}.adapters").metadata
+    metadata: MetaData = importlib.import_module(f"erestaurant.{service}.adapters").TABLES.metadata
     return metadata
 
 

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy import Column, MetaData, String, Table, Text, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.contracts import Envelope
-from erestaurant.platform.db import UTCDateTime
+from erestaurant.platform.db import ID, UTCDateTime
 
 
 def outbox_table(metadata: MetaData) -> Table:
     return Table(
         "outbox",
         metadata,
-        # SQLite only autoincrements an INTEGER PRIMARY KEY; elsewhere 64 bits.
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+        Column("id", ID, primary_key=True),
         Column("event_id", String(64), nullable=False, unique=True),
         Column("subject", String(255), nullable=False),
         Column("body", Text, nullable=False),

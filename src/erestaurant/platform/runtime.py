@@ -29,12 +29,12 @@ from erestaurant.platform.relay import OutboxRelay
 from erestaurant.platform.security import Access
 from erestaurant.platform.settings import BrokerSettings, ServiceSettings
 from erestaurant.platform.store import SqlStore, Store
-from erestaurant.platform.uow import Transaction, UnitOfWork
+from erestaurant.platform.uow import SqlUnitOfWork, Transaction
 from erestaurant.platform.web import create_app
 
 log = logging.getLogger(__name__)
 
-U = TypeVar("U", bound=UnitOfWork)
+U = TypeVar("U", bound=SqlUnitOfWork)
 # What a plain subscription calls with each message's subject and data.
 Listener = Callable[[str, bytes], Coroutine[Any, Any, None]]
 
@@ -60,9 +60,9 @@ class Runtime:
         )
         # Only a relational store has an outbox; a service that publishes nothing needs no relay.
         self.relay = (
-            OutboxRelay(store.engine, store.outbox, self.broker, settings.relay_poll_seconds)
+            OutboxRelay(store.engine, store.tables.outbox, self.broker, settings.relay_poll_seconds)
             if isinstance(store, SqlStore)
-            and store.outbox is not None
+            and store.tables.outbox is not None
             and isinstance(settings, ServiceSettings)
             else None
         )
@@ -97,7 +97,7 @@ class Runtime:
             kind_of = store.kind if store is not None else "none"
             raise TypeError(f"{kind.__name__} needs a relational store, not {kind_of}")
         wake = self.relay.wake if self.relay is not None else _nothing
-        return lambda: kind(store.engine, store.outbox, store.inbox, wake)
+        return lambda: kind(store.engine, store.tables, wake)
 
     def subscribe(self, handlers: Handlers, uow_factory: Callable[[], Transaction]) -> None:
         settings, store = self.settings, self.store

@@ -8,7 +8,7 @@ log level, the cafeteria's time zone); a service's own start with its name (``HA
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     service: ClassVar[str]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """A service's variables start with its name: ``service = "hall"`` reads HALL_PORT.
+        A process that is not one of the services names its own prefix (ERESTAURANT_...)."""
+        super().__pydantic_init_subclass__(**kwargs)
+        if "service" in vars(cls) and not cls.model_config.get("env_prefix"):
+            cls.model_config = {**cls.model_config, "env_prefix": f"{cls.service.upper()}_"}
 
     log_level: str = Field(
         default="INFO",

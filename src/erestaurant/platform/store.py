@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erestaurant.platform import db, migrations
 from erestaurant.platform.settings import CannotStart
+from erestaurant.platform.tables import ServiceTables
 
 
 class StoreUnusable(CannotStart):
@@ -49,9 +49,7 @@ class SqlStore:
 
     service: str
     url: str
-    metadata: MetaData
-    outbox: Table | None
-    inbox: Table
+    tables: ServiceTables
     batches_events = True
 
     def __post_init__(self) -> None:

@@ -1,6 +1,10 @@
-"""The unit of work: one database transaction holding a change, its outbox rows and its inbox row.
+"""The unit of work: one transaction holding a change, its outbox rows and its inbox row.
 
-Services subclass it to attach their repositories in ``_open_repositories``.
+Each service declares its unit of work as a port (a Protocol extending ``UnitOfWork``, in
+``<service>/unit_of_work.py``) that names its repositories; handlers depend on that port
+only. ``SqlUnitOfWork`` is the implementation on a relational database: a service's SQL
+adapter subclasses it to open its repositories in ``_open_repositories``, and the test
+fakes implement the same port in memory.
 """
 
 from __future__ import annotations
@@ -9,11 +13,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from erestaurant.contracts import Envelope, IntegrationEvent
 from erestaurant.platform import clock, correlation, failpoints, inbox, outbox
+from erestaurant.platform.tables import ServiceTables
 
 
 class Transaction(Protocol):
@@ -34,19 +38,27 @@ class Transaction(Protocol):
     async def commit(self) -> None: ...
 
 
-class UnitOfWork:
+class UnitOfWork(Transaction, Protocol):
+    """What a handler needs of any unit of work: ``emit`` queues an integration event that
+    is published if, and only if, the transaction commits."""
+
+    def emit(self, event: IntegrationEvent) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class SqlUnitOfWork:
     """A unit of work on a relational database (see Transaction for what any store offers)."""
 
     def __init__(
         self,
         engine: AsyncEngine,
-        outbox_table: Table | None,
-        inbox_table: Table,
+        tables: ServiceTables,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._engine = engine
-        self._outbox = outbox_table
-        self._inbox = inbox_table
+        self._outbox = tables.outbox
+        self._inbox = tables.inbox
         self._on_commit = on_commit
         self._pending: list[tuple[str, Envelope]] = []
         self._connection: AsyncConnection | None = None

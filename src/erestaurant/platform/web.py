@@ -13,7 +13,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from erestaurant.platform import correlation
-from erestaurant.platform.errors import ApiError
+from erestaurant.platform.errors import ApiError, ErrorTable
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,16 @@ def _methods_at(request: Request) -> list[str]:
         if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
             methods |= route.methods
     return sorted(methods)
+
+
+def answer_errors(app: FastAPI, table: ErrorTable) -> None:
+    """Answer each error of the table as its ApiError, wherever a route raises it."""
+    for kind, translate in table.items():
+
+        async def answer(_: Request, exc: Exception, translate: Any = translate) -> JSONResponse:
+            return await _api_error(_, translate(exc))
+
+        app.add_exception_handler(kind, answer)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

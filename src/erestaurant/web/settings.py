@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from erestaurant.platform.settings import BrokerSettings, Port, ServiceRoutes
 
 
 class WebSettings(BrokerSettings, ServiceRoutes):
-    model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore", frozen=True)
     service = "web"
     port: Port = 8086
     upstream_timeout_seconds: float = Field(

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Integer, String, Table, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Boolean, Column, Integer, String, Table, select, update
 
-from erestaurant.platform.db import UTCDateTime, new_metadata
-from erestaurant.platform.inbox import inbox_table
+from erestaurant.platform.db import UTCDateTime
+from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.tables import ServiceTables
 from erestaurant.workercenter.domain import MyPageRow
 
-metadata = new_metadata()
-inbox = inbox_table(metadata)
+TABLES = ServiceTables(publishes=False)
 
 mypages = Table(
     "mypages",
-    metadata,
+    TABLES.metadata,
     Column("order_id", String(64), primary_key=True),
     Column("employee_card_no", String(32), nullable=True, index=True),
     Column("menu_name", String(100), nullable=True),
@@ -33,10 +32,7 @@ mypages = Table(
 )
 
 
-class MyPageRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
+class MyPageRepository(SqlRepository):
     async def get(self, order_id: str) -> MyPageRow | None:
         row = (
             await self._conn.execute(
@@ -57,7 +53,7 @@ class MyPageRepository:
     async def save(self, row: MyPageRow, *, new: bool) -> None:
         values = _values(row)
         if new:
-            await self._conn.execute(insert(mypages).values(**values))
+            await self._insert(mypages, values)
         else:
             del values["order_id"]
             await self._conn.execute(

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from erestaurant.platform.access import Principal, Role
-from erestaurant.platform.errors import EVERY_ROUTE, NotFound, answers
+from erestaurant.platform.errors import EVERY_ROUTE, ErrorTable, NotFound, answers
 from erestaurant.platform.schema import Camel
 from erestaurant.platform.security import Access, card_to_read
 from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
@@ -26,6 +26,10 @@ class MyPageOut(Camel):
     payment_status: str | None
     notified: bool
     updated_at: datetime
+
+
+# How this service's domain errors are answered (registered once on the app).
+ERRORS: ErrorTable = {}
 
 
 def router(uow: Callable[[], WorkercenterUnitOfWork], access: Access) -> APIRouter:

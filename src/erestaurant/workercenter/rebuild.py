@@ -60,7 +60,7 @@ async def wipe(store: Store) -> int:
     assert isinstance(store, SqlStore)
     async with store.engine.begin() as conn:
         pages = await conn.execute(delete(adapters.mypages))
-        handled = await conn.execute(delete(adapters.inbox))
+        handled = await conn.execute(delete(adapters.TABLES.inbox))
     return int(pages.rowcount) + int(handled.rowcount)
 
 

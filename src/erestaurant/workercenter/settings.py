@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from erestaurant.platform.settings import Port, ServiceSettings
 
 
 class WorkercenterSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="WORKERCENTER_", extra="ignore", frozen=True)
     service = "workercenter"
     accepts_redis = True
     port: Port = 8084

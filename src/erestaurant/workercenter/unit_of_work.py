@@ -6,7 +6,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erestaurant.platform.uow import Transaction, UnitOfWork
+from erestaurant.platform.uow import SqlUnitOfWork, Transaction
 from erestaurant.workercenter import adapters
 from erestaurant.workercenter.domain import MyPageRow
 
@@ -24,7 +24,7 @@ class WorkercenterUnitOfWork(Transaction, Protocol):
     def mypages(self) -> MyPages: ...
 
 
-class SqlWorkercenterUnitOfWork(UnitOfWork):
+class SqlWorkercenterUnitOfWork(SqlUnitOfWork):
     mypages: adapters.MyPageRepository
 
     def _open_repositories(self, connection: AsyncConnection) -> None:
