@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from erestaurant import profile
-from erestaurant.runner import free_ports
+from erestaurant.runner.wiring import free_ports
 from tests import engines
 
 PROFILES = ("default", "production")

@@ -144,7 +144,8 @@ def main_container(deployment: Obj) -> Obj:
     name = deployment["metadata"]["name"]
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     assert container["name"] == name
-    return container
+    found: Obj = container
+    return found
 
 
 def uses_sqlite(tree: str, service: str) -> bool:
@@ -202,7 +203,8 @@ def _probe_port(container: Obj, probe: Obj) -> int:
         return port
     named = {p.get("name"): p["containerPort"] for p in container["ports"]}
     assert port in named, f"probe port {port!r} is not a port of {container['name']}"
-    return named[port]
+    number: int = named[port]
+    return number
 
 
 @pytest.mark.parametrize("tree", TREES)

@@ -103,14 +103,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in ("identity", "token", "kiosks"):
         return identity_command.run(args)
     if args.command == "nats":
-        from erestaurant.runner import serve_nats
+        from erestaurant.runner.nats import serve_nats
 
         serve_nats(args.data_dir, args.port)
         return 0
     if args.command == "serve":
         services.serve(args.service)
         return 0
-    from erestaurant.runner import Runner
+    from erestaurant.runner.command import Runner
 
     runner = Runner.from_environment(
         data_dir=args.data_dir, nats_port=args.nats_port, replicas=args.replicas

@@ -11,7 +11,8 @@ from pydantic.fields import FieldInfo
 
 from erestaurant.identity.local import LocalIdentitySettings
 from erestaurant.platform.settings import Settings
-from erestaurant.runner import LocalNatsSettings, RunnerSettings
+from erestaurant.runner.nats import LocalNatsSettings
+from erestaurant.runner.settings import RunnerSettings
 from erestaurant.services import REGISTRY
 
 HEADER = """# Configuration

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from erestaurant.identity import signin
 from erestaurant.identity.local import ACCOUNTS, KIOSKS, Account, LocalIdentitySettings
 from erestaurant.platform.access import Role
-from erestaurant.runner import free_ports
+from erestaurant.runner.wiring import free_ports
 from tests.e2e.conftest import System, running_system
 
 CHROMIUM = os.environ.get("ERESTAURANT_CHROMIUM", "/usr/bin/chromium")
@@ -95,7 +95,7 @@ class Screens:
         context.on("weberror", lambda e: print(f"page error: {e.error}"))
         return context
 
-    def person(self, account: Account, path: str, **options: object) -> Page:
+    def person(self, account: Account, path: str, **options: Any) -> Page:
         """A browser of ``account``, signed in at the provider's page, on ``path``."""
         page = self.context(**options).new_page()
         page.goto(path, wait_until="domcontentloaded")
@@ -108,10 +108,10 @@ class Screens:
         page.wait_for_url(f"**{path}")
         return page
 
-    def role(self, role: Role, path: str, **options: object) -> Page:
+    def role(self, role: Role, path: str, **options: Any) -> Page:
         return self.person(next(a for a in ACCOUNTS if a.role is role), path, **options)
 
-    def kiosk(self, **options: object) -> Page:
+    def kiosk(self, **options: Any) -> Page:
         """A kiosk device, set up with its client's credentials."""
         kiosk = KIOSKS[0]
         page = self.context(viewport={"width": 1280, "height": 800}, **options).new_page()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,7 +17,7 @@ from tests.e2e.conftest import System, eventually
 pytestmark = pytest.mark.browser
 
 
-def dish(system: System, portions: int = 20) -> dict[str, object]:
+def dish(system: System, portions: int = 20) -> dict[str, Any]:
     return system.menu(f"Japchae {uuid.uuid4().hex[:4]}", 6000, portions)
 
 

@@ -92,7 +92,9 @@ class System:
         assert r.status_code == 201, r.text
         return dict(r.json())
 
-    def order(self, card: str, menu_id: int, qty: int = 1, **headers: str) -> httpx.Response:
+    def order(
+        self, card: str, menu_id: int, qty: int = 1, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         """Order, retrying while hall has not yet heard of a card registered a moment ago."""
         body = {"employeeCardNo": card, "menuId": menu_id, "qty": qty}
         return eventually(
@@ -107,6 +109,19 @@ class System:
             lambda ts: len(ts) == 1,
         )
         return int(ticket["cookId"])
+
+
+def ready(url: str) -> bool:
+    """Whether the process at ``url`` says it is ready (no answer, or a slow one: not ready)."""
+    try:
+        return httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_ready(url: str, seconds: float = 30.0, alive: Callable[[], bool] = lambda: True) -> None:
+    """Until the process at ``url`` is ready; ``alive`` may stop the wait early by failing."""
+    eventually(lambda: alive() and ready(url), bool, seconds)
 
 
 def eventually(get: Callable[[], T], until: Callable[[T], bool], seconds: float = 15.0) -> T:

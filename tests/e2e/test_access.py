@@ -94,7 +94,9 @@ def _call(base: str, method: str, path: str, headers: dict[str, str]) -> httpx.R
     url = path.format(**PATH_VALUES)
     params = {"employeeCardNo": EMPLOYEE_CARD} if method == "GET" and "{" not in path else {}
     # A body no route takes: a caller let in is answered 422, so nothing is made here.
-    body = {} if method in ("POST", "PATCH") and not path.endswith("cancel") else None
+    body: dict[str, Any] | None = (
+        {} if method in ("POST", "PATCH") and not path.endswith("cancel") else None
+    )
     return httpx.request(method, base + url, headers=headers, params=params, json=body)
 
 

@@ -52,7 +52,8 @@ async def test_events_and_logs_carry_the_id_of_the_request_that_caused_them(syst
     card = system.register()
     menu = system.menu()
     tap = f"tap-{uuid.uuid4().hex[:8]}"
-    order_id = system.order(card, menu["menuId"], **{"X-Correlation-ID": tap}).json()["orderId"]
+    placed = system.order(card, menu["menuId"], headers={"X-Correlation-ID": tap})
+    order_id = placed.json()["orderId"]
     cook_id = system.cook(order_id)
     http.patch(f"/kitchens/cooks/{cook_id}", json={"status": "COOKING"})
     done = f"cooked-{uuid.uuid4().hex[:8]}"

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from erestaurant.platform.access import Role
-from erestaurant.runner import free_ports
-from tests.e2e.conftest import System
+from erestaurant.runner.wiring import free_ports
+from tests.e2e.conftest import System, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +38,7 @@ def gateway(system: System, **settings: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/health/ready").status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "the gateway did not come up"
-            time.sleep(0.1)
+        wait_ready(url)
         yield url
     finally:
         process.terminate()

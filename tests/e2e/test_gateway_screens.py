@@ -30,8 +30,8 @@ from aiohttp import web
 
 from erestaurant.identity.local import KIOSKS
 from erestaurant.platform.access import Role
-from erestaurant.runner import free_ports
-from tests.e2e.conftest import System
+from erestaurant.runner.wiring import free_ports
+from tests.e2e.conftest import System, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -138,7 +138,7 @@ def gateway(
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     running = Gateway(url, process, log)
     try:
-        _wait_ready(running)
+        wait_ready(running.url, alive=lambda: _alive(running))
         yield running
     finally:
         process.send_signal(signal.SIGTERM)
@@ -146,15 +146,9 @@ def gateway(
     assert "Traceback" not in running.logs(), running.logs()[-5000:]
 
 
-def _wait_ready(running: Gateway) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{running.url}/health/ready").status_code == 200:
-                return
-        assert running.process.poll() is None, running.logs()
-        assert time.monotonic() < deadline, "the gateway did not come up"
-        time.sleep(0.1)
+def _alive(running: Gateway) -> bool:
+    assert running.process.poll() is None, running.logs()
+    return True
 
 
 def _next_events(lines: Iterator[str], count: int) -> list[tuple[float, str]]:

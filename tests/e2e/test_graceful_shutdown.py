@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
+from collections import Counter
 
 import httpx
 import pytest
 
 from erestaurant.platform.access import Role
-from tests.e2e.conftest import System, eventually
+from erestaurant.services import NAMES
+from tests.e2e.conftest import System, eventually, wait_ready
 
 pytestmark = pytest.mark.e2e
-
-SERVICES = ("kitchen", "payment", "workercenter", "notification", "gateway", "hall")
-
-
-def _ready(system: System, service: str) -> bool:
-    try:
-        return system.http.get(f"{system.urls[service]}/health/ready").status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 async def test_orders_in_flight_when_hall_stops_are_answered_and_kept(system: System) -> None:
@@ -43,21 +37,30 @@ async def test_orders_in_flight_when_hall_stops_are_answered_and_kept(system: Sy
     codes = [a.status_code for a in answers]
     assert set(codes) <= {201, 503}, codes  # answered, or refused at the door: never broken
     assert 201 in codes
-    eventually(lambda: _ready(system, "hall"), bool, 30)
+    wait_ready(system.urls["hall"])
     for answer in answers:
         if answer.status_code == 201:
             kept = system.http.get(f"/halls/orders/{answer.json()['orderId']}")
             assert kept.status_code == 200
 
 
-@pytest.mark.parametrize("service", SERVICES)
+def _exits(system: System, service: str) -> Counter[str]:
+    """The exit codes of ``service``'s first process, as the runner logged them so far."""
+    return Counter(re.findall(rf": {re.escape(service)} exited \(code (-?\d+)\)", system.logs()))
+
+
+@pytest.mark.parametrize("service", NAMES)
 def test_a_service_exits_cleanly_on_sigterm(system: System, service: str) -> None:
-    eventually(lambda: _ready(system, service), bool, 30)
+    wait_ready(system.urls[service])
     stops_before = system.logs().count(f"{service} stopped")
+    exits_before = _exits(system, service)
     before = system.local.signal(service, signal.SIGTERM)
     eventually(lambda: system.local.pid(service), lambda pid: pid != before, 30)
-    # Exit 0, or uvicorn's SIGTERM raised again once its clean shutdown is done.
-    assert any(f"{service} exited (code {code})" in system.logs() for code in (0, -15))
-    assert f"{service} exited (code -9)" not in system.logs()  # not killed for being slow
+    # The system is shared: what other tests did to this service is in the log before.
+    exits = _exits(system, service) - exits_before
+    # One exit: 0, or uvicorn's SIGTERM raised again once its clean shutdown is done; never
+    # -9, the kill of a process too slow to stop.
+    assert sum(exits.values()) == 1, exits
+    assert exits["0"] + exits["-15"] == 1, exits
     assert system.logs().count(f"{service} stopped") == stops_before + 1
-    eventually(lambda: _ready(system, service), bool, 30)
+    wait_ready(system.urls[service])

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.e2e
 def test_a_retried_tap_returns_the_same_order(system: System) -> None:
     card = system.register()
     menu = system.menu(portions=5)
-    first = system.order(card, menu["menuId"], qty=2, **{"Idempotency-Key": "kiosk-7-tap-1"})
-    again = system.order(card, menu["menuId"], qty=2, **{"Idempotency-Key": "kiosk-7-tap-1"})
+    first = system.order(card, menu["menuId"], qty=2, headers={"Idempotency-Key": "kiosk-7-tap-1"})
+    again = system.order(card, menu["menuId"], qty=2, headers={"Idempotency-Key": "kiosk-7-tap-1"})
     assert first.status_code == 201
     assert again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -38,8 +38,8 @@ def test_a_retried_tap_returns_the_same_order(system: System) -> None:
 def test_the_same_key_for_another_meal_is_refused(system: System) -> None:
     card = system.register()
     menu = system.menu()
-    system.order(card, menu["menuId"], **{"Idempotency-Key": "tap-42"})
-    other = system.order(card, menu["menuId"], qty=3, **{"Idempotency-Key": "tap-42"})
+    system.order(card, menu["menuId"], headers={"Idempotency-Key": "tap-42"})
+    other = system.order(card, menu["menuId"], qty=3, headers={"Idempotency-Key": "tap-42"})
     assert other.status_code == 422
     assert other.json()["error"] == "IDEMPOTENCY_KEY_REUSED"
 
@@ -47,7 +47,8 @@ def test_the_same_key_for_another_meal_is_refused(system: System) -> None:
 async def test_concurrent_retries_with_one_key_make_one_order(system: System) -> None:
     card = system.register()
     menu = system.menu(portions=20)
-    system.order(card, menu["menuId"], **{"Idempotency-Key": "warm-up"})  # hall knows the card
+    # Hall knows the card after this one.
+    system.order(card, menu["menuId"], headers={"Idempotency-Key": "warm-up"})
     body = {"employeeCardNo": card, "menuId": menu["menuId"], "qty": 1}
     async with httpx.AsyncClient(
         auth=system.auth(Role.KIOSK), base_url=system.gateway, timeout=10

@@ -8,15 +8,15 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from erestaurant import control
-from erestaurant.runner import free_ports
+from erestaurant.runner import control
+from erestaurant.runner.wiring import free_ports
 from erestaurant.services import NAMES
 from tests.e2e.conftest import System, eventually, running_system
 
@@ -102,7 +102,7 @@ def test_every_process_is_listed_as_the_runner_started_it(api: Control) -> None:
             "running",
         )
         assert process["service"] == name
-        assert datetime.fromisoformat(process["startedAt"]).utcoffset().total_seconds() == 0
+        assert datetime.fromisoformat(process["startedAt"]).utcoffset() == timedelta(0)
     assert listed["nats"]["url"] is None
     assert listed["payment"]["url"] == api.system.urls["payment"]
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from erestaurant.platform.access import Role
-from tests.e2e.conftest import System, eventually
+from tests.e2e.conftest import System, eventually, wait_ready
 from tests.signin import token
 
 pytestmark = pytest.mark.e2e
@@ -89,10 +89,4 @@ def test_a_stopping_web_process_ends_its_streams_at_once(system: System) -> None
 
 
 def web_ready(system: System) -> None:
-    def status() -> int:
-        try:
-            return httpx.get(f"{system.urls['web']}/health/ready").status_code
-        except httpx.TransportError:
-            return 0
-
-    eventually(status, lambda s: s == 200, 30)
+    wait_ready(system.urls["web"])

@@ -6,12 +6,11 @@ import os
 import signal
 from pathlib import Path
 
-import httpx
 import pytest
 
 from erestaurant.faults.system import SystemFailed
 from erestaurant.services import NAMES
-from tests.e2e.conftest import System, eventually, running_system
+from tests.e2e.conftest import System, eventually, running_system, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +22,7 @@ def test_a_killed_service_is_started_again(system: System) -> None:
     menu = system.menu()
     before = system.local.signal("hall", signal.SIGKILL)
     eventually(lambda: system.local.pid("hall"), lambda pid: pid != before)
-    eventually(lambda: _ready(system, "hall"), bool)
+    wait_ready(system.urls["hall"], 15)
     # An event that was on its way to the killed hall is redelivered after the ack wait.
     placed = eventually(
         lambda: system.http.post(
@@ -33,13 +32,6 @@ def test_a_killed_service_is_started_again(system: System) -> None:
         seconds=ACK_WAIT_SECONDS + 15,
     )
     assert placed.json()["status"] == "ORDERED"
-
-
-def _ready(system: System, service: str) -> bool:
-    try:
-        return system.http.get(f"{system.urls[service]}/health/ready").status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def test_data_survives_a_restart(tmp_path: Path) -> None:

@@ -10,11 +10,13 @@ failed request.
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +24,7 @@ import pytest
 from erestaurant.faults.system import UNLIMITED, LocalSystem, running
 from erestaurant.platform.access import Role
 from erestaurant.services import WITH_DATABASE
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, wait_ready
 from tests.signin import SignedIn
 
 pytestmark = pytest.mark.e2e
@@ -84,13 +86,6 @@ async def _reader(http: httpx.AsyncClient, card: str, tally: Tally, stop: asynci
         await asyncio.sleep(0.05)
 
 
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 async def _restart_one_at_a_time(system: LocalSystem) -> list[str]:
     restarted = []
     for service in WITH_DATABASE:
@@ -100,7 +95,7 @@ async def _restart_one_at_a_time(system: LocalSystem) -> list[str]:
                 eventually, lambda r=replica: system.pid(r), lambda pid, b=before: pid != b, 60
             )
             url = await asyncio.to_thread(_replica_url, system, replica)
-            await asyncio.to_thread(eventually, lambda u=url: _ready(u), bool, 60)
+            await asyncio.to_thread(wait_ready, url, 60)
             # The gateway checks its replicas every 0.5 s: let it see this one back.
             await asyncio.sleep(1.5)
             restarted.append(replica)
@@ -172,8 +167,13 @@ def _nothing_lost(system: LocalSystem, orders: list[str]) -> None:
         for order_id in orders:
             assert http.get(f"/halls/orders/{order_id}").status_code == 200
             row = eventually(
-                lambda o=order_id: http.get(f"/workercenters/mypages/{o}").json(),
+                functools.partial(_page, http, order_id),
                 lambda r: r.get("cookStatus") == "RECEIVED" and r.get("paymentStatus") == "PENDING",
                 60,
             )
             assert row["orderStatus"] == "ORDERED"
+
+
+def _page(http: httpx.Client, order_id: str) -> dict[str, Any]:
+    page: dict[str, Any] = http.get(f"/workercenters/mypages/{order_id}").json()
+    return page

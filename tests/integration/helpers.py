@@ -7,9 +7,12 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
+import orjson
 from nats.js.api import ConsumerInfo, PubAck, RawStreamMsg
 from nats.js.errors import NotFoundError
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erestaurant.contracts import (
@@ -21,7 +24,7 @@ from erestaurant.contracts import (
     OrderPlaced,
 )
 from erestaurant.payment import adapters as payment_adapters
-from erestaurant.payment.unit_of_work import PaymentUnitOfWork
+from erestaurant.payment.adapters import SqlPaymentUnitOfWork
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer
 from erestaurant.platform.relay import OutboxRelay
@@ -73,6 +76,12 @@ def msg_id(message: RawStreamMsg) -> str | None:
     return (message.headers or {}).get("Nats-Msg-Id")
 
 
+def body_of(message: RawStreamMsg) -> Any:
+    """The JSON a stored message carries (every message of these tests carries some)."""
+    assert message.data is not None
+    return orjson.loads(message.data)
+
+
 def envelope(event: IntegrationEvent) -> Envelope:
     return Envelope.wrap(
         event,
@@ -116,14 +125,21 @@ def cooked(order_id: str, cook_id: int = 1) -> Cooked:
 
 def payment_uow_factory(
     engine: AsyncEngine, relay: OutboxRelay | None = None
-) -> Callable[[], PaymentUnitOfWork]:
-    """Like Runtime.unit_of_work(PaymentUnitOfWork): each commit wakes the relay."""
+) -> Callable[[], SqlPaymentUnitOfWork]:
+    """Like Runtime.unit_of_work(SqlPaymentUnitOfWork): each commit wakes the relay."""
     wake = relay.wake if relay is not None else (lambda: None)
-    return lambda: PaymentUnitOfWork(engine, payment_adapters.TABLES, wake)
+    return lambda: SqlPaymentUnitOfWork(engine, payment_adapters.TABLES, wake)
+
+
+def payment_outbox() -> Table:
+    """Payment's outbox table (payment publishes, so it has one)."""
+    outbox = payment_adapters.TABLES.outbox
+    assert outbox is not None
+    return outbox
 
 
 def payment_relay(engine: AsyncEngine, broker: Broker, poll_seconds: float = 0.1) -> OutboxRelay:
-    return OutboxRelay(engine, payment_adapters.TABLES.outbox, broker, poll_seconds)
+    return OutboxRelay(engine, payment_outbox(), broker, poll_seconds)
 
 
 @contextlib.asynccontextmanager
@@ -155,9 +171,10 @@ async def consuming(consumer: EventConsumer) -> AsyncIterator[asyncio.Task[None]
 
 async def consumer_info(broker: Broker, durable: str) -> ConsumerInfo | None:
     try:
-        return await broker.js.consumer_info(STREAM, durable)
+        info: ConsumerInfo = await broker.js.consumer_info(STREAM, durable)
     except NotFoundError:
         return None
+    return info
 
 
 async def wait_drained(broker: Broker, durable: str, through_seq: int) -> None:

@@ -4,6 +4,7 @@ listener (each web replica) hears all of them, and goes on hearing after NATS re
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
@@ -24,7 +25,7 @@ async def heard_by(broker: Broker) -> list[tuple[str, bytes]]:
     return heard
 
 
-async def until_both(first: list[object], second: list[object], count: int) -> None:
+async def until_both(first: Sequence[object], second: Sequence[object], count: int) -> None:
     for _ in range(400):  # up to 20 s, on a loaded machine
         if len(first) >= count and len(second) >= count:
             return

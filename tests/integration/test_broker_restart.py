@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from erestaurant.payment import adapters
 from erestaurant.payment.handlers import RegisterEmployee, handlers, register_employee
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer
@@ -24,6 +23,7 @@ from .helpers import (
     envelope,
     msg_id,
     order_placed,
+    payment_outbox,
     payment_relay,
     payment_uow_factory,
     publish,
@@ -79,7 +79,7 @@ async def test_published_events_survive_kill_9_and_restart(
     # a relay that lost its "published" marks in the crash still adds no second copy.
     await reconnected(broker)
     async with payment_engine.begin() as conn:
-        await conn.execute(update(adapters.TABLES.outbox).values(published_at=None))
+        await conn.execute(update(payment_outbox()).values(published_at=None))
     assert await relay.publish_pending() == 5
     await register_employee(RegisterEmployee("E6", "Employee E6"), uow())
     assert await relay.publish_pending() == 1

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import orjson
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erestaurant.contracts import EmployeeRegistered
-from erestaurant.payment import adapters
 from erestaurant.payment.domain import Employee
 from erestaurant.payment.handlers import RegisterEmployee, register_employee
 from erestaurant.platform.broker import Broker
@@ -19,8 +17,10 @@ from tests.engines import Reader
 
 from .conftest import NatsServer
 from .helpers import (
+    body_of,
     eventually,
     msg_id,
+    payment_outbox,
     payment_relay,
     payment_uow_factory,
     running,
@@ -59,13 +59,13 @@ async def test_committed_events_are_published_once_with_their_event_id(
     assert len(messages) == 3
     for row, message in zip(rows, messages, strict=True):
         event_id, subject, body, published_at = row
-        body_json = orjson.loads(message.data)
+        body_json = body_of(message)
         assert msg_id(message) == event_id == body_json["eventId"]
         assert message.subject == subject == "erestaurant.payment.EmployeeRegistered"
         assert message.data == body.encode()
         assert body_json["eventType"] == "EmployeeRegistered"
         assert published_at is not None
-    cards = [orjson.loads(m.data)["payload"]["employeeCardNo"] for m in messages]
+    cards = [body_of(m)["payload"]["employeeCardNo"] for m in messages]
     assert cards == ["E1", "E2", "E3"]
     # A further pass finds nothing to publish and the stream is unchanged.
     assert await relay.publish_pending() == 0
@@ -99,7 +99,7 @@ async def test_events_of_a_rolled_back_unit_of_work_are_never_published(
     assert await payment_db.count("outbox") == 1
     assert await payment_db.count("employees") == 1
     messages = await stream_messages(broker)
-    assert [orjson.loads(m.data)["payload"]["employeeCardNo"] for m in messages] == ["E-KEPT"]
+    assert [body_of(m)["payload"]["employeeCardNo"] for m in messages] == ["E-KEPT"]
     assert await relay.publish_pending() == 0
 
 
@@ -169,7 +169,7 @@ async def test_a_relay_that_crashed_before_marking_republishes_and_jetstream_dro
 
     # The crash: published, but the "published" mark never reached the database.
     async with payment_engine.begin() as conn:
-        await conn.execute(update(adapters.TABLES.outbox).values(published_at=None))
+        await conn.execute(update(payment_outbox()).values(published_at=None))
     assert await payment_db.count("outbox", "published_at IS NULL") == 4
 
     # A restarted relay publishes all four again; JetStream keeps the first copies only.
@@ -178,6 +178,6 @@ async def test_a_relay_that_crashed_before_marking_republishes_and_jetstream_dro
     assert await payment_db.count("outbox", "published_at IS NULL") == 0
     messages = await stream_messages(broker)
     assert [msg_id(m) for m in messages] == first_pass
-    assert sorted(first_pass) == sorted(r[0] for r in await payment_db.outbox())
+    assert sorted(first_pass, key=str) == sorted(r[0] for r in await payment_db.outbox())
     info = await broker.js.stream_info(broker.stream)
     assert info.state.messages == 4

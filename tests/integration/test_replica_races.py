@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -29,15 +30,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erestaurant.contracts import IntegrationEvent
 from erestaurant.payment import adapters as payment_adapters
-from erestaurant.payment.domain import Payment
 from erestaurant.payment.handlers import handlers as payment_handlers
 from erestaurant.platform import db
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer, Handlers
 from erestaurant.platform.uow import Transaction
 from erestaurant.workercenter import adapters as workercenter_adapters
+from erestaurant.workercenter.adapters import SqlWorkercenterUnitOfWork
 from erestaurant.workercenter.handlers import HANDLERS as WORKERCENTER_HANDLERS
-from erestaurant.workercenter.unit_of_work import SqlWorkercenterUnitOfWork
 from tests.engines import Reader
 
 from ..unit.samples import (
@@ -191,7 +191,7 @@ async def test_two_payment_replicas_keep_both_halves_of_an_order_and_deduct_once
     first_engine, _ = engines
     await create_schema(first_engine, payment_adapters.TABLES.metadata)
     async with payment_uow_factory(first_engine)() as tx:  # an earlier event made the row
-        await tx.payments.add(Payment(order_id=ORDER, created_at=LUNCH))
+        await tx.payments.add(ORDER, LUNCH)
         await tx.commit()
     first, second = (
         replica("payment", payment_handlers(TIMEZONE), payment_uow_factory(engine))
@@ -251,7 +251,7 @@ async def test_two_workercenter_replicas_keep_both_changes_to_a_my_page_row(
             "workercenter",
             WORKERCENTER_HANDLERS,
             # As workercenter's bootstrap builds it on a SQL store: no outbox.
-            lambda engine=engine: SqlWorkercenterUnitOfWork(engine, workercenter_adapters.TABLES),
+            functools.partial(SqlWorkercenterUnitOfWork, engine, workercenter_adapters.TABLES),
         )
         for engine in engines
     )

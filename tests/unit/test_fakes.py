@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from erestaurant.hall.domain import Order
-from erestaurant.notification.domain import meal_ready
+from erestaurant.notification.domain import Message
 from erestaurant.platform.domain import Duplicate
 
 from .fakes import envelope_of
@@ -43,7 +43,7 @@ async def test_a_failure_rolls_back_the_inbox_row_too() -> None:
     async def handle_then_fail() -> None:
         async with uow:
             await uow.mark_handled(envelope_of(order_completed()))
-            await uow.messages.add(meal_ready("order-1", CARD, "Bibimbap", 1, LUNCH))
+            await uow.messages.add(Message.meal_ready("order-1", CARD, "Bibimbap", 1, LUNCH))
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):

@@ -13,8 +13,10 @@ from the checker).
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,9 +37,11 @@ from erestaurant.contracts import (
     PaymentDeducted,
 )
 from erestaurant.faults.kiosk import Fate, Plan, Record
-from erestaurant.faults.verify import Check, Snapshot, check, summary
+from erestaurant.faults.verify import Check, Snapshot, check, service_settings, summary
+from erestaurant.hall.handlers import PlaceOrder
 from erestaurant.platform import deadletter
 from erestaurant.services import WITH_DATABASE
+from erestaurant.workercenter.settings import WorkercenterSettings
 
 TIMEZONE = "Asia/Seoul"
 LUNCH = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # noon in Seoul
@@ -199,7 +203,7 @@ class Cafeteria:
     ) -> str:
         """Place an order and carry it through ``fate``; ``until`` stops a cooked order
         early ("ORDERED" or "COOKING"), as if the kiosk gave up."""
-        order_id = f"order-{key}"
+        order_id = hall_order_id(card, menu_id, qty, key)
         name, price = MENUS[menu_id]
         amount = price * qty
         record = Record(Plan(key, card, menu_id, qty, fate, tap_twice), attempts=1)
@@ -447,9 +451,16 @@ class Cafeteria:
         return ticket
 
 
-COOKED = "order-cooked"  # Kim, one bibimbap, cooked
-TWICE = "order-twice"  # Kim, two porridges, tapped twice, cooked
-CANCELLED = "order-cancel"  # Lee, one bibimbap, cancelled
+def hall_order_id(card: str, menu_id: int, qty: int, key: str) -> str:
+    """The id hall gives an order: derived from the card and the Idempotency-Key."""
+    return PlaceOrder(card, menu_id, qty, idempotency_key=key).order_id()
+
+
+COOKED = hall_order_id(KIM, BIBIMBAP, 1, "cooked")  # Kim, one bibimbap, cooked
+TWICE = hall_order_id(KIM, PORRIDGE, 2, "twice")  # Kim, two porridges, tapped twice, cooked
+CANCELLED = hall_order_id(LEE, BIBIMBAP, 1, "cancel")  # Lee, one bibimbap, cancelled
+STUCK = hall_order_id(LEE, BIBIMBAP, 1, "stuck")
+SLOW = hall_order_id(LEE, BIBIMBAP, 1, "slow")
 
 
 def lunch() -> Cafeteria:
@@ -521,7 +532,7 @@ def _acknowledged_but_unknown_to_hall(cafeteria: Cafeteria) -> None:
 
 def _stuck_ordered(cafeteria: Cafeteria) -> None:
     cafeteria.order("stuck", LEE, BIBIMBAP, 1, "cook", until="ORDERED")
-    cafeteria.records["stuck"].gave_up = "no ticket for order order-stuck"
+    cafeteria.records["stuck"].gave_up = f"no ticket for order {STUCK}"
 
 
 def _stuck_cooking(cafeteria: Cafeteria) -> None:
@@ -546,12 +557,12 @@ def _cancel_answered_but_completed(cafeteria: Cafeteria) -> None:
         ),
         pytest.param(
             _stuck_ordered,
-            "order-stuck still ORDERED (no ticket for order order-stuck)",
+            f"{STUCK} still ORDERED (no ticket for order {STUCK})",
             id="still-ordered",
         ),
         pytest.param(
             _stuck_cooking,
-            "order-slow still COOKING (fate cook, cooked=False, cancelled=False)",
+            f"{SLOW} still COOKING (fate cook, cooked=False, cancelled=False)",
             id="still-cooking",
         ),
         pytest.param(_cooked_but_cancelled, f"{CANCELLED} cooked but CANCELLED", id="cooked"),
@@ -676,6 +687,77 @@ def test_i3_nothing_is_deducted_for_an_order_that_was_not_completed(
     assert sorted(failed) == ["I2", "I3"]
     assert failed["I3"] == says
     assert failed["I2"] == payroll
+
+
+LATE = hall_order_id(LEE, PORRIDGE, 1, "late")
+SOLD_OUT = hall_order_id(LEE, PORRIDGE, 1, "sold-out")
+
+
+def _told_refused(cafeteria: Cafeteria, key: str) -> None:
+    """The kiosk was told 409 SOLD_OUT for ``key``, and went no further with it."""
+    record = cafeteria.records[key]
+    record.order_ids.clear()
+    record.amount, record.cooked, record.refused = None, False, "SOLD_OUT"
+
+
+def _refused_but_completed(cafeteria: Cafeteria) -> None:
+    cafeteria.order("late", LEE, PORRIDGE, 1, "cook")
+    _told_refused(cafeteria, "late")
+
+
+def _refused_but_placed(cafeteria: Cafeteria) -> None:
+    cafeteria.order("late", LEE, PORRIDGE, 1, "cook", until="ORDERED")
+    _told_refused(cafeteria, "late")
+
+
+@pytest.mark.parametrize(
+    ("breakage", "says"),
+    [
+        pytest.param(
+            _refused_but_completed,
+            f"key late refused (SOLD_OUT) but hall has order {LATE} (COMPLETED), deducted"
+            " 15000, its ticket cooked",
+            id="completed",
+        ),
+        pytest.param(
+            _refused_but_placed,
+            f"key late refused (SOLD_OUT) but hall has order {LATE} (ORDERED)",
+            id="placed",
+        ),
+    ],
+)
+def test_i3_a_refused_tap_has_no_order_at_all(
+    breakage: Callable[[Cafeteria], None], says: str
+) -> None:
+    # Consistent everywhere else: only the refusal says that this order should not be.
+    cafeteria = lunch()
+    breakage(cafeteria)
+
+    failed = failing(cafeteria.check())
+
+    assert list(failed) == ["I3"]
+    assert failed["I3"] == says
+
+
+def test_i3_nothing_is_deducted_or_cooked_for_a_refused_tap() -> None:
+    cafeteria = lunch()
+    cafeteria.payments[SOLD_OUT] = {
+        **cafeteria.payments[TWICE],
+        "payment_id": 99,
+        "order_id": SOLD_OUT,
+        "employee_card_no": LEE,
+        "amount": 15000,
+    }
+    cafeteria.tickets.append({**cafeteria.ticket(TWICE), "cook_id": 99, "order_id": SOLD_OUT})
+
+    failed = failing(cafeteria.check())
+
+    # Hall has no such order, so the payroll (I2) and the ticket (I4) fail too.
+    assert sorted(failed) == ["I2", "I3", "I4"]
+    assert failed["I3"] == (
+        f"{SOLD_OUT} deducted but hall has no such order"
+        " | key sold-out refused (SOLD_OUT) but deducted 15000, its ticket cooked"
+    )
 
 
 # -- I4 tickets and portions -------------------------------------------------------------------
@@ -946,3 +1028,29 @@ def test_the_summary_counts_a_deduction_above_the_price_as_a_double_deduction() 
     _deducted_twice_the_price(cafeteria)
 
     assert cafeteria.summary()["double_deductions"] == 1
+
+
+# -- where the checker reads -------------------------------------------------------------------
+
+
+def test_the_checker_reads_each_database_where_its_service_does(tmp_path: Path) -> None:
+    before = dict(os.environ)
+    system = {
+        "ERESTAURANT_DATA_DIR": str(tmp_path),
+        "PAYMENT_DATABASE_URL": "mysql+aiomysql://payment@db.internal/payment",
+        "PAYMENT_DATABASE_PASSWORD": "from-a-secret",
+        "WORKERCENTER_DATABASE_URL": "redis://cache.internal:6379/0",
+        "WORKERCENTER_KEY_PREFIX": "lunch-view",
+    }
+
+    settings = service_settings(system)
+
+    assert sorted(settings) == sorted(WITH_DATABASE)
+    assert settings["payment"].database == (
+        "mysql+aiomysql://payment:from-a-secret@db.internal/payment"
+    )
+    assert settings["hall"].database == f"sqlite+aiosqlite:///{tmp_path / 'hall.db'}"
+    view = settings["workercenter"]
+    assert isinstance(view, WorkercenterSettings)
+    assert (view.uses_redis, view.key_prefix) == (True, "lunch-view")
+    assert dict(os.environ) == before  # the system's environment, not this process's

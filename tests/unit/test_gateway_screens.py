@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from erestaurant.gateway.app import STREAMS, create_app
 from erestaurant.gateway.settings import GatewaySettings
-from erestaurant.runner import free_ports
+from erestaurant.runner.wiring import free_ports
 
 PUBLIC = "http://cafeteria.test"  # the gateway's origin, as its own pages send it
 UPSTREAM_TIMEOUT = 0.5

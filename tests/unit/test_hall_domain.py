@@ -3,6 +3,7 @@ a card may order while it is registered and not deactivated since, and counts wr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,9 @@ from erestaurant.hall.domain import (
     IllegalOrderTransition,
     Order,
     OrderNotCancellable,
+    OrderWasCancelled,
+    OrderWasCompleted,
+    OrderWasPlaced,
     PinLocked,
     PinNotSet,
     PinRequired,
@@ -129,6 +133,68 @@ def test_not_cancellable_is_an_illegal_order_transition() -> None:
     assert issubclass(OrderNotCancellable, IllegalOrderTransition)
 
 
+@pytest.mark.parametrize(("status", "to_do"), [(ORDERED, True), (CANCELLED, False)])
+def test_whether_a_cancel_has_anything_to_do(status: OrderStatus, to_do: bool) -> None:
+    assert order(status).check_cancellable() is to_do
+
+
+@pytest.mark.parametrize("status", [COOKING, COMPLETED])
+def test_a_cancel_once_cooking_started_is_refused_before_anything_is_done(
+    status: OrderStatus,
+) -> None:
+    started = order(status)
+    with pytest.raises(OrderNotCancellable, match=f"already {status}"):
+        started.check_cancellable()
+    assert (started.status, started.events) == (status, [])
+
+
+@pytest.mark.parametrize(
+    ("status", "finished"), [(ORDERED, True), (CANCELLED, False), (COOKING, False)]
+)
+def test_a_cancel_by_the_kitchen_finishes_an_ordered_one_only(
+    status: OrderStatus, finished: bool
+) -> None:
+    placed = order(status)
+    assert placed.kitchen_cancelled(minutes(1)) is finished
+    assert placed.status is (CANCELLED if finished else status)
+    assert placed.take_events() == ([OrderWasCancelled(placed, minutes(1))] if finished else [])
+
+
+# -- what an order records -------------------------------------------------------------------
+
+
+def test_a_placed_order_records_that_it_was_placed() -> None:
+    new = Order.place(
+        order_id="order-1",
+        employee_card_no=CARD,
+        menu_id=1,
+        menu_name="Bibimbap",
+        qty=2,
+        amount=14000,
+        ordered_at=LUNCH,
+        placed_by="kiosk-1",
+    )
+    assert new == Order("order-1", CARD, 1, "Bibimbap", 2, 14000, LUNCH, placed_by="kiosk-1")
+    assert new.take_events() == [OrderWasPlaced(new)]
+    assert new.take_events() == []  # each event is taken once
+
+
+def test_each_move_others_hear_of_is_recorded_once() -> None:
+    cancelled, completed = order(), order(COOKING)
+    cancelled.cancel(minutes(1))
+    cancelled.cancel(minutes(2))
+    completed.complete(minutes(10))
+    completed.complete(minutes(11))
+    assert cancelled.take_events() == [OrderWasCancelled(cancelled, cancelled_at=minutes(1))]
+    assert completed.take_events() == [OrderWasCompleted(completed, completed_at=minutes(10))]
+
+
+def test_cooking_started_is_recorded_by_nobody() -> None:
+    cooking = order()
+    cooking.start_cooking(minutes(2))
+    assert cooking.take_events() == []
+
+
 # -- cards -----------------------------------------------------------------------------------
 
 
@@ -173,7 +239,7 @@ def test_a_deactivated_card_may_not_order_whichever_news_came_first(
     deactivation_first: bool,
 ) -> None:
     card = Card(CARD)
-    news = [
+    news: list[Callable[[], bool]] = [
         lambda: card.learn_registered("Kim Minji", minutes(-60)),
         lambda: card.learn_deactivated(minutes(-30)),
     ]

@@ -8,19 +8,29 @@ import pytest
 
 from erestaurant.contracts.statuses import CookStatus
 from erestaurant.kitchen.domain import (
+    Admission,
+    AtCapacity,
     CookingAlreadyStarted,
+    CookingWasCancelled,
+    CookingWasStarted,
     CookTicket,
     DailyStock,
     IllegalCookTransition,
     KitchenError,
+    MealWasCooked,
     Menu,
+    MenuToday,
     MenuWasChanged,
     MenuWasRegistered,
+    NotOnMenu,
     PortionsBelowReserved,
     Reservation,
+    ReservationMismatch,
     ReservationStatus,
     SoldOut,
+    TicketWasOpened,
 )
+from erestaurant.platform.domain import DomainError
 
 from .samples import LUNCH, minutes
 
@@ -103,7 +113,10 @@ def test_a_menu_is_taken_off_and_put_back() -> None:
     assert menu.change(LUNCH, 4, on_menu=False) is True
     assert menu.on_menu is False
     assert menu.change(minutes(5), 4, on_menu=True) is True
-    assert [e.on_menu for e in menu.take_events()] == [False, True]
+    assert menu.take_events() == [
+        MenuWasChanged(3, "Bibimbap", 7000, 10, False, LUNCH),
+        MenuWasChanged(3, "Bibimbap", 7000, 10, True, minutes(5)),
+    ]
 
 
 def test_a_change_to_what_the_menu_already_is_records_nothing() -> None:
@@ -237,14 +250,14 @@ def test_a_released_reservation_cannot_be_used() -> None:
 @pytest.mark.parametrize("status", [ReservationStatus.HELD, ReservationStatus.USED])
 def test_releasing_a_reservation_gives_its_portions_back(status: ReservationStatus) -> None:
     held = reservation(status)
-    assert held.release() is True
+    assert held.release(LUNCH) is True
     assert held.status is ReservationStatus.RELEASED
 
 
 def test_releasing_twice_gives_nothing_back_the_second_time() -> None:
     held = reservation()
-    held.release()
-    assert held.release() is False
+    held.release(LUNCH)
+    assert held.release(minutes(1)) is False
     assert held.status is ReservationStatus.RELEASED
 
 
@@ -326,3 +339,102 @@ def test_a_ticket_cannot_be_cancelled_once_cooking_started(status: CookStatus) -
 )
 def test_every_refusal_is_a_kitchen_error(error: type[Exception]) -> None:
     assert issubclass(error, KitchenError)
+
+
+# -- what each move records ------------------------------------------------------------------
+
+
+def test_a_ticket_received_records_its_opening_once_it_has_its_id() -> None:
+    received = CookTicket.receive("order-1", 1, "Bibimbap", 2, LUNCH)
+    assert (received.status, received.received_at, received.cook_id) == (RECEIVED, LUNCH, None)
+    with pytest.raises(ValueError, match="no id"):
+        received.opened()
+    received.cook_id = 7  # as the repository gives it
+    received.opened()
+    assert received.take_events() == [TicketWasOpened(7, "order-1", 1, "Bibimbap", 2, LUNCH)]
+
+
+def test_an_order_cancelled_before_it_came_gets_a_cancelled_ticket_that_tells_nothing() -> None:
+    cancelled = CookTicket.of_cancelled_order("order-1", 1, "Bibimbap", 2, LUNCH)
+    assert (cancelled.status, cancelled.events) == (CANCELLED, [])
+    cancelled.cook_id = 7
+    with pytest.raises(IllegalCookTransition):
+        cancelled.opened()
+
+
+def test_starting_and_finishing_cooking_record_each_step_with_its_time() -> None:
+    cooked = ticket()
+    cooked.change_to(COOKING, minutes(2))
+    cooked.change_to(COOKING, minutes(3))  # a repeated press records nothing
+    cooked.change_to(COOKED, minutes(10))
+    assert cooked.take_events() == [
+        CookingWasStarted(7, "order-1", minutes(2)),
+        MealWasCooked(7, "order-1", minutes(10)),
+    ]
+
+
+def test_an_illegal_move_records_nothing() -> None:
+    stuck = ticket(COOKED)
+    with pytest.raises(IllegalCookTransition):
+        stuck.change_to(COOKING, minutes(10))
+    assert stuck.events == []
+
+
+@pytest.mark.parametrize(
+    ("status", "started"), [(RECEIVED, False), (COOKING, True), (COOKED, True), (CANCELLED, False)]
+)
+def test_a_ticket_says_whether_its_cooking_started(status: CookStatus, started: bool) -> None:
+    assert ticket(status).cooking_started is started
+
+
+def test_a_release_records_the_cancel_with_the_tickets_id_once() -> None:
+    held = reservation(ReservationStatus.USED)
+    held.release(LUNCH, ticket())
+    held.release(minutes(1), ticket())
+    assert held.take_events() == [CookingWasCancelled(7, "order-1", LUNCH)]
+
+
+def test_a_release_before_any_ticket_records_the_cancel_without_a_cook_id() -> None:
+    expired = reservation(ReservationStatus.EXPIRED)
+    assert expired.release(LUNCH) is False  # the time-to-live gave the portions back
+    assert (expired.released, expired.take_events()) == (
+        True,
+        [CookingWasCancelled(None, "order-1", LUNCH)],
+    )
+
+
+def test_a_reservation_is_held_at_the_price_it_is_sold_at() -> None:
+    held = Reservation.hold("order-1", 1, "Bibimbap", 7000, 2, TODAY, LUNCH)
+    assert held == reservation()
+    assert (held.expired, held.released) == (False, False)
+
+
+def test_what_remains_of_a_menu_today_is_counted_by_its_portions_as_they_now_are() -> None:
+    assert MenuToday(stored(portions=10), reserved=3).remaining == 7
+    assert MenuToday(stored(portions=2), reserved=3).remaining == 0
+    assert MenuToday(stored(portions=10)).remaining == 10
+
+
+# -- what a refusal says -----------------------------------------------------------------
+
+
+def test_a_refusal_carries_what_its_answer_shows() -> None:
+    with pytest.raises(SoldOut) as sold_out:
+        DailyStock(4, TODAY, 1, reserved=1).reserve(1)
+    assert (sold_out.value.menu_id, str(sold_out.value)) == (4, "only 0 portion(s) left today")
+    with pytest.raises(PortionsBelowReserved) as cut:
+        stored().change(LUNCH, 6, daily_portions=5)
+    assert (cut.value.menu_id, cut.value.reserved, cut.value.asked) == (3, 6, 5)
+    assert (NotOnMenu(4).menu_id, str(NotOnMenu(4))) == (4, "menu 4 is not on the menu")
+    busy = Admission(capacity=2, resume_below=1, retry_after=30).refusal()
+    assert (busy.retry_after, str(busy)) == (30, "the kitchen has 2 open orders or more")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [SoldOut, NotOnMenu, AtCapacity, ReservationMismatch],
+    ids=lambda e: e.__name__,
+)
+def test_every_kitchen_error_is_a_domain_error(error: type[Exception]) -> None:
+    assert issubclass(error, KitchenError)
+    assert issubclass(error, DomainError)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -23,6 +25,7 @@ from erestaurant.kitchen.domain import (
     IllegalCookTransition,
     Menu,
     NotOnMenu,
+    Reservation,
     ReservationMismatch,
     ReservationStatus,
     SoldOut,
@@ -30,8 +33,8 @@ from erestaurant.kitchen.domain import (
 from erestaurant.kitchen.handlers import RegisterMenu, ReservePortions
 
 from .conftest import FrozenClock
-from .fakes import deliver, envelope_of
-from .fakes.kitchen import FakeKitchenUnitOfWork
+from .fakes import deliver, duplicate, envelope_of
+from .fakes.kitchen import FakeKitchenUnitOfWork, FakeReservations
 from .samples import LUNCH, order_cancelled, order_placed
 
 SEOUL = "Asia/Seoul"
@@ -429,3 +432,36 @@ async def test_an_order_placed_without_a_reservation_still_counts_its_portions(
     assert kitchen_uow.stock.reserved(1, TODAY) == 2
     with pytest.raises(SoldOut):
         await reserve(kitchen_uow, "d")
+
+
+class RacedReservations(FakeReservations):
+    """Another request for the same order commits its reservation just before this one
+    inserts its own: the insert is refused, and the other's row is there from then on."""
+
+    def __init__(self, uow: FakeKitchenUnitOfWork) -> None:
+        super().__init__(uow)
+        self.winner: Reservation | None = None
+
+    async def add(self, reservation: Reservation) -> None:
+        if self.winner is None:
+            self.winner = copy.deepcopy(reservation)
+            raise duplicate(self.name, reservation.order_id)
+        await super().add(reservation)
+
+    def restore(self, state: Any) -> None:
+        super().restore(state)
+        if self.winner is not None:
+            self.rows.setdefault(self.winner.order_id, copy.deepcopy(self.winner))
+
+
+async def test_the_same_order_racing_in_twice_gets_the_reservation_that_won(
+    kitchen_uow: FakeKitchenUnitOfWork,
+) -> None:
+    await menu(kitchen_uow)
+    kitchen_uow.reservations = raced = RacedReservations(kitchen_uow)
+    reservation, created = await handlers.reserve_portions(
+        ReservePortions("order-1", 1, 2), kitchen_uow, SEOUL, roomy()
+    )
+    assert (reservation, created) == (raced.winner, False)
+    assert list(kitchen_uow.reservations.rows) == ["order-1"]
+    assert kitchen_uow.stock.reserved(1, TODAY) == 0  # the loser's portions were rolled back

@@ -10,32 +10,19 @@ import pytest
 from erestaurant.contracts import CookReceived, MenuChanged, MenuRegistered
 from erestaurant.contracts import OrderPlaced as OrderPlacedEvent
 from erestaurant.kitchen import handlers
-from erestaurant.kitchen.domain import Menu, NotOnMenu, PortionsBelowReserved
+from erestaurant.kitchen.domain import MenuToday, NotOnMenu, PortionsBelowReserved
 from erestaurant.kitchen.handlers import ChangeMenu, RegisterMenu, ReservePortions
 
 from .conftest import FrozenClock
 from .fakes import deliver
-from .fakes.kitchen import FakeKitchenUnitOfWork, FakeMenus
+from .fakes.kitchen import FakeKitchenUnitOfWork
 from .samples import LUNCH, minutes, order_placed
 from .test_kitchen_handlers import SEOUL, TODAY, roomy
 
 open_ticket = handlers.handlers(SEOUL)[OrderPlacedEvent]
 
-
-class FakeMenusThatChange(FakeMenus):
-    """The menus table with the UPDATE the SQL repository has (MenuRepository.save).
-
-    Kept here because only these tests change menus; it belongs in fakes.FakeMenus.
-    """
-
-    async def save(self, menu: Menu) -> None:
-        self._update(menu.menu_id, menu, ("price", "daily_portions", "on_menu"))
-
-
-class FakeKitchen(FakeKitchenUnitOfWork):
-    def __init__(self) -> None:
-        super().__init__()
-        self.menus = FakeMenusThatChange(self)
+# The kitchen's fake, whose menus save what the SQL repository's UPDATE writes.
+FakeKitchen = FakeKitchenUnitOfWork
 
 
 @pytest.fixture
@@ -58,7 +45,7 @@ async def change(
     price: int | None = None,
     daily_portions: int | None = None,
     on_menu: bool | None = None,
-) -> handlers.MenuToday:
+) -> MenuToday:
     return await handlers.change_menu(ChangeMenu(1, price, daily_portions, on_menu), uow, SEOUL)
 
 
@@ -220,5 +207,5 @@ async def test_the_menu_list_still_has_dishes_taken_off(uow: FakeKitchen) -> Non
     await bibimbap(uow)
     await change(uow, on_menu=False)
     async with uow:
-        [(menu, reserved)] = await uow.menus.list_with_reserved(TODAY)
-    assert (menu.on_menu, reserved) == (False, 0)
+        [today] = await uow.menus.on_day(TODAY)
+    assert (today.menu.on_menu, today.reserved, today.remaining) == (False, 0, 10)

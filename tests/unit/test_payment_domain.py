@@ -5,7 +5,7 @@ deactivated, its card issued again, and given a kiosk PIN (as a hash)."""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -13,9 +13,17 @@ from erestaurant.contracts.statuses import PaymentStatus
 from erestaurant.payment.domain import (
     CardAlreadyRegistered,
     CardDeactivated,
+    Deduction,
+    DeductionStands,
     Employee,
+    EmployeeWasDeactivated,
+    EmployeeWasRegistered,
     IllegalPaymentTransition,
+    OrderTerms,
     Payment,
+    PaymentWasCancelled,
+    PaymentWasDeducted,
+    PinWasSet,
 )
 
 from .samples import CARD, LUNCH, minutes
@@ -31,6 +39,15 @@ def payment() -> Payment:
     return Payment(order_id="order-1", created_at=LUNCH, payment_id=1)
 
 
+def november(_: datetime) -> str:
+    """A pay period for every instant: which one is the handlers' business (their tests)."""
+    return "2026-11"
+
+
+def december(_: datetime) -> str:
+    return "2026-12"
+
+
 def arrive(p: Payment, news: str) -> None:
     """What the handlers do with each piece of news: learn it, then deduct if now due."""
     if news == "order":
@@ -42,11 +59,11 @@ def arrive(p: Payment, news: str) -> None:
             return
     else:
         try:
-            p.cancel()
+            p.cancel(CARD, minutes(1))
         except IllegalPaymentTransition:
             return
     if p.due:
-        p.deduct(minutes(11), "2026-11")
+        p.deduct(minutes(11), november)
 
 
 def test_a_new_payment_is_pending_and_not_due() -> None:
@@ -101,7 +118,7 @@ def test_deducting_records_when_and_for_which_pay_period() -> None:
     p = payment()
     p.learn_order(CARD, 7000)
     p.learn_cooked(minutes(10))
-    p.deduct(minutes(11), "2026-11")
+    p.deduct(minutes(11), november)
     assert (p.status, p.deducted_at, p.pay_period, p.due) == (
         DEDUCTED,
         minutes(11),
@@ -114,9 +131,9 @@ def test_a_payment_is_deducted_only_once() -> None:
     p = payment()
     p.learn_order(CARD, 7000)
     p.learn_cooked(minutes(10))
-    p.deduct(minutes(11), "2026-11")
+    p.deduct(minutes(11), november)
     with pytest.raises(IllegalPaymentTransition, match="DEDUCTED payment is not due"):
-        p.deduct(minutes(12), "2026-12")
+        p.deduct(minutes(12), december)
     assert (p.deducted_at, p.pay_period) == (minutes(11), "2026-11")
 
 
@@ -128,20 +145,20 @@ def test_a_payment_that_is_not_due_cannot_be_deducted(known: tuple[str, ...]) ->
     if "cooked" in known:
         p.learn_cooked(minutes(10))
     with pytest.raises(IllegalPaymentTransition, match="not due"):
-        p.deduct(minutes(11), "2026-11")
+        p.deduct(minutes(11), november)
     assert p.status is PENDING
 
 
 def test_a_pending_payment_can_be_cancelled() -> None:
     p = payment()
-    assert p.cancel() is True
+    assert p.cancel(CARD, minutes(1)) is True
     assert p.status is CANCELLED
 
 
 def test_cancelling_twice_is_a_no_op() -> None:
     p = payment()
-    p.cancel()
-    assert p.cancel() is False
+    p.cancel(CARD, minutes(1))
+    assert p.cancel(CARD, minutes(1)) is False
     assert p.status is CANCELLED
 
 
@@ -149,15 +166,15 @@ def test_a_deducted_payment_cannot_be_cancelled() -> None:
     p = payment()
     p.learn_order(CARD, 7000)
     p.learn_cooked(minutes(10))
-    p.deduct(minutes(11), "2026-11")
+    p.deduct(minutes(11), november)
     with pytest.raises(IllegalPaymentTransition, match="deducted"):
-        p.cancel()
+        p.cancel(CARD, minutes(1))
     assert p.status is DEDUCTED
 
 
 def test_a_cancelled_payment_is_never_cooked() -> None:
     p = payment()
-    p.cancel()
+    p.cancel(CARD, minutes(1))
     with pytest.raises(IllegalPaymentTransition, match="cancelled"):
         p.learn_cooked(minutes(10))
     assert p.cooked_at is None
@@ -165,11 +182,11 @@ def test_a_cancelled_payment_is_never_cooked() -> None:
 
 def test_a_cancelled_payment_is_never_due_even_when_the_order_arrives_late() -> None:
     p = payment()
-    p.cancel()
+    p.cancel(CARD, minutes(1))
     p.learn_order(CARD, 7000)
     assert (p.status, p.due) == (CANCELLED, False)
     with pytest.raises(IllegalPaymentTransition, match="CANCELLED payment is not due"):
-        p.deduct(minutes(11), "2026-11")
+        p.deduct(minutes(11), november)
 
 
 @pytest.mark.parametrize(
@@ -185,6 +202,108 @@ def test_in_every_order_of_arrival_a_cancellation_before_cooking_prevents_the_de
     expected = DEDUCTED if arrival[-1] == "cancel" else CANCELLED
     assert p.status is expected
     assert (p.deducted_at is not None) is (expected is DEDUCTED)
+
+
+def deducted() -> Payment:
+    p = payment()
+    p.learn_order(CARD, 7000)
+    p.learn_cooked(minutes(10))
+    p.deduct(minutes(11), november)
+    return p
+
+
+def test_a_deduction_records_what_was_deducted_for_its_event() -> None:
+    p = payment()
+    p.learn_order(CARD, 7000)
+    p.learn_cooked(minutes(10))
+    event = p.deduct(minutes(11), november)
+    assert event == PaymentWasDeducted(1, "order-1", CARD, 7000, "2026-11", minutes(11))
+    assert p.take_events() == [event]
+    assert (p.terms, p.deduction) == (OrderTerms(CARD, 7000), Deduction("2026-11", minutes(11)))
+
+
+def test_the_pay_period_is_the_one_of_the_cooking_not_of_the_deduction() -> None:
+    asked: list[datetime] = []
+
+    def period_of(instant: datetime) -> str:
+        asked.append(instant)
+        return "2026-11"
+
+    p = payment()
+    p.learn_cooked(minutes(10))
+    p.learn_order(CARD, 7000)
+    p.deduct(minutes(60 * 24 * 3), period_of)
+    assert asked == [minutes(10)]
+
+
+def test_the_same_order_told_again_after_the_deduction_changes_nothing() -> None:
+    p = deducted()
+    p.take_events()
+    p.learn_order(CARD, 7000)  # an OrderPlaced published again, under a new event id
+    assert (p.terms, p.deduction, p.status) == (
+        OrderTerms(CARD, 7000),
+        Deduction("2026-11", minutes(11)),
+        DEDUCTED,
+    )
+    assert (p.due, p.take_events()) == (False, [])
+
+
+@pytest.mark.parametrize(("card", "amount"), [("E2002", 7000), (CARD, 9000), ("E2002", 0)])
+def test_other_terms_after_the_deduction_never_change_what_was_deducted(
+    card: str, amount: int
+) -> None:
+    p = deducted()
+    p.take_events()
+    with pytest.raises(DeductionStands, match="cannot change what was deducted"):
+        p.learn_order(card, amount)
+    assert (p.employee_card_no, p.amount, p.pay_period, p.deducted_at) == (
+        CARD,
+        7000,
+        "2026-11",
+        minutes(11),
+    )
+    assert (p.status, p.due, p.take_events()) == (DEDUCTED, False, [])
+
+
+def test_other_terms_before_the_deduction_are_the_ones_deducted() -> None:
+    p = payment()
+    p.learn_order(CARD, 7000)
+    p.learn_order(CARD, 14000)
+    p.learn_cooked(minutes(10))
+    assert p.deduct(minutes(11), november).amount == 14000
+
+
+def test_a_cancellation_records_the_card_of_the_order() -> None:
+    p = payment()
+    p.learn_order(CARD, 7000)
+    p.cancel("E2002", minutes(1))
+    assert p.take_events() == [PaymentWasCancelled(1, "order-1", CARD, minutes(1))]
+    assert p.employee_card_no == CARD
+
+
+def test_a_cancellation_before_the_order_is_of_the_card_it_names_until_the_order_says() -> None:
+    p = payment()
+    p.cancel(CARD, minutes(1))
+    assert p.take_events() == [PaymentWasCancelled(1, "order-1", CARD, minutes(1))]
+    assert (p.employee_card_no, p.amount, p.terms) == (CARD, None, None)
+    p.learn_order(CARD, 7000)  # the order catches up: listed from now on, never deducted
+    assert (p.employee_card_no, p.amount, p.card_from_cancel) == (CARD, 7000, None)
+
+
+def test_a_cancellation_again_records_nothing() -> None:
+    p = payment()
+    p.cancel(CARD, minutes(1))
+    p.take_events()
+    p.cancel(CARD, minutes(2))
+    assert p.take_events() == []
+
+
+def test_a_payment_that_is_not_due_records_nothing() -> None:
+    p = payment()
+    p.learn_order(CARD, 7000)
+    with pytest.raises(IllegalPaymentTransition):
+        p.deduct(minutes(11), november)
+    assert p.take_events() == []
 
 
 # -- payroll accounts ------------------------------------------------------------------------
@@ -260,3 +379,36 @@ def test_a_deactivated_card_takes_no_pin() -> None:
     with pytest.raises(CardDeactivated):
         account.set_pin("$argon2id$hash", minutes(20))
     assert account.pin_hash is None
+
+
+def test_a_new_account_records_its_registration() -> None:
+    account = Employee.register(CARD, "Kim Minji", LUNCH)
+    assert account == employee()
+    assert account.take_events() == [EmployeeWasRegistered(CARD, "Kim Minji", LUNCH)]
+
+
+def test_each_change_of_an_account_records_what_happened_and_a_repeat_nothing() -> None:
+    account = employee()
+    account.set_pin("$argon2id$hash", minutes(5))
+    account.deactivate(minutes(10))
+    account.deactivate(minutes(15))
+    account.register_again("Lee Jun", minutes(20))
+    account.register_again("Lee Jun", minutes(25))
+    assert account.take_events() == [
+        PinWasSet(CARD, "$argon2id$hash", minutes(5)),
+        EmployeeWasDeactivated(CARD, minutes(10)),
+        EmployeeWasRegistered(CARD, "Lee Jun", minutes(20)),
+    ]
+
+
+def test_a_refusal_records_nothing_and_carries_what_its_answer_shows() -> None:
+    account = employee()
+    with pytest.raises(CardAlreadyRegistered) as taken:
+        account.register_again("Lee Jun", minutes(5))
+    assert (taken.value.employee_card_no, taken.value.holder) == (CARD, "Kim Minji")
+    account.deactivate(minutes(10))
+    account.take_events()
+    with pytest.raises(CardDeactivated) as closed:
+        account.set_pin("$argon2id$hash", minutes(20))
+    assert closed.value.employee_card_no == CARD
+    assert account.take_events() == []

@@ -22,7 +22,13 @@ from erestaurant.contracts import (
 )
 from erestaurant.contracts.statuses import PaymentStatus
 from erestaurant.payment import handlers
-from erestaurant.payment.domain import CardAlreadyRegistered, CardDeactivated, Employee
+from erestaurant.payment.domain import (
+    CardAlreadyRegistered,
+    CardDeactivated,
+    Employee,
+    EmployeeNotFound,
+    IllegalPaymentTransition,
+)
 from erestaurant.payment.handlers import RegisterEmployee, SetPin
 
 from .conftest import FrozenClock
@@ -111,7 +117,7 @@ async def test_deactivating_twice_publishes_once(payment_uow: FakePaymentUnitOfW
 async def test_deactivating_an_unknown_card_is_not_found(
     payment_uow: FakePaymentUnitOfWork,
 ) -> None:
-    with pytest.raises(handlers.EmployeeNotFound, match="E9999"):
+    with pytest.raises(EmployeeNotFound, match="E9999"):
         await handlers.deactivate_employee("E9999", payment_uow)
     assert (payment_uow.employees.rows, payment_uow.published) == ({}, [])
 
@@ -183,7 +189,7 @@ async def test_a_pin_set_again_replaces_the_hash(payment_uow: FakePaymentUnitOfW
 
 
 async def test_an_unknown_card_gets_no_pin(payment_uow: FakePaymentUnitOfWork) -> None:
-    with pytest.raises(handlers.EmployeeNotFound):
+    with pytest.raises(EmployeeNotFound):
         await handlers.set_pin(SetPin("E9999", "4821"), payment_uow)
     assert payment_uow.published == []
 
@@ -284,6 +290,83 @@ async def test_a_meal_cooked_before_month_end_is_in_that_months_payroll(
     [deducted] = payment_uow.published_of(PaymentDeducted)
     assert deducted.pay_period == "2026-11"
     assert deducted.deducted_at == datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+
+
+async def test_an_order_published_again_after_its_deduction_is_harmless(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    await arrive(payment_uow, order_placed(), cooked())
+    before = payment_uow.payments.rows[1]
+    # Another event id, as hall's outbox publishes it after JetStream's duplicate window:
+    # the inbox lets it through, the payment changes nothing.
+    assert await deliver(ON_EVENT[OrderPlaced], order_placed(), payment_uow)
+    assert payment_uow.payments.rows[1] == before
+    assert len(payment_uow.published_of(PaymentDeducted)) == 1
+
+
+@pytest.mark.parametrize(
+    "again", [order_placed(qty=2), order_placed(card="E2002")], ids=["amount", "card"]
+)
+async def test_other_terms_after_the_deduction_are_logged_and_change_nothing(
+    payment_uow: FakePaymentUnitOfWork, caplog: pytest.LogCaptureFixture, again: OrderPlaced
+) -> None:
+    await arrive(payment_uow, order_placed(), cooked())
+    before = payment_uow.payments.rows[1]
+    assert await deliver(ON_EVENT[OrderPlaced], again, payment_uow)  # handled: not retried
+    assert payment_uow.payments.rows[1] == before
+    assert (before.employee_card_no, before.amount) == (CARD, 7000)
+    assert len(payment_uow.published_of(PaymentDeducted)) == 1
+    assert "the deduction stands" in caplog.text
+
+
+async def test_a_broken_order_is_refused_to_be_tried_again(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    broken = order_placed().model_copy(update={"amount": -1})
+    with pytest.raises(IllegalPaymentTransition, match="negative"):
+        await deliver(ON_EVENT[OrderPlaced], broken, payment_uow)
+    assert (payment_uow.payments.rows, payment_uow.inbox) == ({}, set())
+
+
+async def test_a_deduction_is_logged(
+    payment_uow: FakePaymentUnitOfWork, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    await arrive(payment_uow, order_placed(), cooked())
+    assert "deducted 7000 won from card E1001 for order order-1 (2026-11)" in caplog.text
+
+
+async def test_an_employees_payments_are_listed_once_their_amount_is_known(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    await arrive(payment_uow, order_cancelled("order-2"), order_placed(), cooked())
+    async with payment_uow:
+        listed = await payment_uow.payments.of_employee(CARD)
+    assert [(p.order_id, p.status) for p in listed] == [("order-1", PaymentStatus.DEDUCTED)]
+
+
+async def test_the_payroll_counts_the_deductions_of_the_period(
+    payment_uow: FakePaymentUnitOfWork,
+) -> None:
+    await register(payment_uow)
+    await arrive(
+        payment_uow,
+        order_placed("order-1"),
+        cooked("order-1"),
+        order_placed("order-2", qty=2),
+        cooked("order-2"),
+        order_placed("order-3"),
+    )
+    async with payment_uow:
+        assert await payment_uow.payments.payroll("2026-11") == [(CARD, "Kim Minji", 2, 21000)]
+        assert await payment_uow.payments.payroll("2026-12") == []
+
+
+async def test_an_account_is_read_or_not_found(payment_uow: FakePaymentUnitOfWork) -> None:
+    registered, _ = await register(payment_uow)
+    assert await handlers.get_employee(CARD, payment_uow) == registered
+    with pytest.raises(EmployeeNotFound, match="no payroll account for card E9999"):
+        await handlers.get_employee("E9999", payment_uow)
 
 
 # -- never for a cancelled order -------------------------------------------------------------

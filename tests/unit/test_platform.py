@@ -115,7 +115,7 @@ def consumer(notification_uow: FakeNotificationUnitOfWork, broker: FakeBroker) -
         broker=broker,  # type: ignore[arg-type]  # only dead letters are published
         durable="notification",
         handlers=notification.HANDLERS,
-        uow_factory=lambda: notification_uow,  # type: ignore[arg-type, return-value]
+        uow_factory=lambda: notification_uow,
         max_deliveries=5,
     )
 
@@ -187,7 +187,7 @@ async def test_a_failing_handler_is_retried_later_and_leaves_nothing_behind(
         broker=None,  # type: ignore[arg-type]
         durable="notification",
         handlers={type(order_completed()): breaks_after_writing},
-        uow_factory=lambda: notification_uow,  # type: ignore[arg-type, return-value]
+        uow_factory=lambda: notification_uow,
     )
     message = FakeMessage(envelope_of(order_completed()).to_json(), metadata=Metadata(3))
     await failing.handle(message)  # type: ignore[arg-type]

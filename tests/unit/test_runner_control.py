@@ -1,9 +1,11 @@
-"""The runner's control API: what it shows of a process, what it may do to one, and when
-the runner serves it at all."""
+"""The runner: what each child is given (its command, port and environment), and its
+control API: what it shows of a process, what it may do to one, and when the runner serves
+it at all."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import stat
@@ -14,8 +16,12 @@ from typing import cast
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from erestaurant import control
-from erestaurant.runner import Child, Runner, RunnerError, RunnerSettings, free_ports
+from erestaurant import services
+from erestaurant.runner import control
+from erestaurant.runner.command import Runner
+from erestaurant.runner.settings import RunnerSettings
+from erestaurant.runner.supervision import Child, Kind, RunnerError, Supervisor
+from erestaurant.runner.wiring import Wiring, free_ports
 
 
 class FakeProcess:
@@ -40,8 +46,10 @@ class FakeProcess:
 Action = Callable[[Child], Awaitable[None]]
 
 
-def child(name: str = "payment", process: FakeProcess | None = None) -> Child:
-    c = Child(name, ["serve", name], 8083)
+def child(
+    name: str = "payment", process: FakeProcess | None = None, kind: Kind = Kind.SERVICE
+) -> Child:
+    c = Child(name, ["serve", name], 8083, kind=kind)
     c.process = cast(asyncio.subprocess.Process, process)
     return c
 
@@ -109,13 +117,14 @@ def test_a_process_never_started_has_no_pid() -> None:
 
 
 def test_nats_has_no_url() -> None:
-    assert control.describe(child("nats", FakeProcess()), stopping=False)["url"] is None
+    nats = child("nats", FakeProcess(), Kind.NATS)
+    assert control.describe(nats, stopping=False)["url"] is None
 
 
-async def test_a_new_process_is_not_frozen(tmp_path: Path) -> None:
-    runner = Runner(tmp_path, {}, None, RunnerSettings())
+async def test_a_new_process_is_not_frozen() -> None:
+    supervisor = Supervisor({}, RunnerSettings())
     c = Child("payment", ["true"], 1, frozen=True)
-    await runner._start(c)
+    await supervisor.start(c)
     assert c.process is not None
     await c.process.wait()
     assert not c.frozen
@@ -188,7 +197,7 @@ Api = tuple[TestClient, list[Child]]  # type: ignore[type-arg]
 
 @pytest.fixture
 async def api() -> AsyncIterator[Api]:
-    children = [child("nats", FakeProcess(10)), child("payment", FakeProcess(11))]
+    children = [child("nats", FakeProcess(10), Kind.NATS), child("payment", FakeProcess(11))]
     app = control.create_app(children, TOKEN, lambda: False)
     async with TestClient(TestServer(app)) as client:
         yield client, children
@@ -283,13 +292,19 @@ def test_each_token_is_new() -> None:
 # -- when the runner serves it ---------------------------------------------------------------
 
 
-def runner(tmp_path: Path, env: dict[str, str], **settings: int) -> Runner:
-    return Runner(tmp_path, dict(env), None, RunnerSettings(**settings))
+def runner(tmp_path: Path, env: dict[str, str], settings: RunnerSettings | None = None) -> Runner:
+    """A runner of no children, as `up` is before it starts any."""
+    return Runner(Wiring(tmp_path, dict(env), ports={}), settings or RunnerSettings())
+
+
+def asked(control_port: int) -> RunnerSettings:
+    """Settings that ask for the control API on ``control_port`` by name."""
+    return RunnerSettings(control_port=control_port)
 
 
 async def test_in_development_the_children_get_the_url_and_the_token(tmp_path: Path) -> None:
     [port] = free_ports(1)
-    r = runner(tmp_path, {"ERESTAURANT_CONTROL_TOKEN": "an outer one"}, control_port=port)
+    r = runner(tmp_path, {"ERESTAURANT_CONTROL_TOKEN": "an outer one"}, asked(port))
     await r._open_control()
     try:
         assert r.env["ERESTAURANT_CONTROL_URL"] == f"http://127.0.0.1:{port}" == r.control_url
@@ -302,19 +317,19 @@ async def test_in_development_the_children_get_the_url_and_the_token(tmp_path: P
 
 
 async def test_port_0_turns_it_off(tmp_path: Path) -> None:
-    r = runner(tmp_path, {"ERESTAURANT_CONTROL_URL": "http://elsewhere"}, control_port=0)
+    r = runner(tmp_path, {"ERESTAURANT_CONTROL_URL": "http://elsewhere"}, asked(0))
     await r._open_control()
     assert_off(r, tmp_path)
 
 
 async def test_outside_development_it_stays_off(tmp_path: Path) -> None:
-    r = Runner(tmp_path, {"ERESTAURANT_ENVIRONMENT": "production"}, None, RunnerSettings())
+    r = runner(tmp_path, {"ERESTAURANT_ENVIRONMENT": "production"})
     await r._open_control()
     assert_off(r, tmp_path)
 
 
 async def test_outside_development_asking_for_it_stops_up(tmp_path: Path) -> None:
-    r = runner(tmp_path, {"ERESTAURANT_ENVIRONMENT": "production"}, control_port=8089)
+    r = runner(tmp_path, {"ERESTAURANT_ENVIRONMENT": "production"}, asked(8089))
     with pytest.raises(RunnerError, match="development environment only"):
         await r._open_control()
     assert_off(r, tmp_path)
@@ -327,7 +342,7 @@ async def test_a_taken_default_port_leaves_it_off(tmp_path: Path) -> None:
         # As if by default: the port is not one asked for by name.
         port = taken.getsockname()[1]
         settings = RunnerSettings.model_construct(_fields_set=set(), control_port=port)
-        r = Runner(tmp_path, {}, None, settings)
+        r = runner(tmp_path, {}, settings)
         await r._open_control()
     assert_off(r, tmp_path)
 
@@ -336,7 +351,7 @@ async def test_a_taken_port_asked_for_stops_up(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        r = runner(tmp_path, {}, control_port=taken.getsockname()[1])
+        r = runner(tmp_path, {}, asked(taken.getsockname()[1]))
         with pytest.raises(RunnerError, match="in use"):
             await r._open_control()
     assert_off(r, tmp_path)
@@ -349,12 +364,94 @@ def assert_off(r: Runner, data_dir: Path) -> None:
     assert not (data_dir / control.TOKEN_FILE).exists()
 
 
-async def test_stopping_thaws_a_frozen_child_so_that_it_exits_on_sigterm(tmp_path: Path) -> None:
-    r = Runner(tmp_path, {}, None, RunnerSettings())
+async def test_stopping_thaws_a_frozen_child_so_that_it_exits_on_sigterm() -> None:
+    supervisor = Supervisor({}, RunnerSettings())
     c = Child("payment", ["sleep", "60"], 1)
-    r.children.append(c)
-    await r._start(c)
+    supervisor.children.append(c)
+    await supervisor.start(c)
     await control.freeze(c)
-    await asyncio.wait_for(r._stop_all(), 5)  # not the 15 s after which it is killed
+    await asyncio.wait_for(supervisor.stop_all(), 5)  # not the 15 s after which it is killed
     assert c.process is not None
     assert c.process.returncode == -signal.SIGTERM
+
+
+# -- what each child is given ----------------------------------------------------------------
+
+
+@pytest.fixture
+def outer(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """An environment that sets each service's port, as a profile (or a test) would."""
+    prefixes = ("ERESTAURANT_", *(s.env_prefix for s in services.REGISTRY.values()))
+    for name in [name for name in os.environ if name.startswith(prefixes)]:
+        monkeypatch.delenv(name)
+    *ports, nats, identity = free_ports(len(services.NAMES) + 2)
+    registry = services.REGISTRY.values()
+    env = {f"{s.env_prefix}PORT": str(p) for s, p in zip(registry, ports, strict=True)}
+    for variable, port in (
+        ("ERESTAURANT_NATS_PORT", nats),
+        ("ERESTAURANT_IDENTITY_PORT", identity),
+    ):
+        monkeypatch.setenv(variable, str(port))  # read by the NATS and identity settings
+        env[variable] = str(port)
+    return env
+
+
+def test_each_child_gets_its_port_and_where_the_others_are(
+    outer: dict[str, str], tmp_path: Path
+) -> None:
+    wiring = Wiring.from_environment(outer, replicas=2, data_dir=tmp_path / "data")
+    children = {c.name: c for c in wiring.children()}
+
+    replicated = [n for n in services.NAMES if n != "gateway"]
+    assert list(children) == [
+        "nats",
+        "identity",
+        *(f"{n}{suffix}" for n in replicated for suffix in ("", "-2")),
+        "gateway",
+    ]
+    nats, identity = children["nats"], children["identity"]
+    assert (nats.kind, nats.port, nats.url) == (
+        Kind.NATS,
+        int(outer["ERESTAURANT_NATS_PORT"]),
+        None,
+    )
+    assert nats.argv[1:] == ["-c", str(tmp_path / "data" / "nats.conf")]
+    assert f"listen: 127.0.0.1:{nats.port}" in (tmp_path / "data" / "nats.conf").read_text()
+    assert (identity.kind, identity.kind.ready_path) == (
+        Kind.IDENTITY,
+        "/.well-known/openid-configuration",
+    )
+    env = wiring.env
+    assert env["ERESTAURANT_DATA_DIR"] == str(tmp_path / "data")
+    assert env["ERESTAURANT_NATS_URL"] == f"nats://127.0.0.1:{nats.port}"
+    assert env["ERESTAURANT_AUTH_ISSUER"] == f"http://127.0.0.1:{identity.port}"
+    for name in replicated:
+        first, second = children[name], children[f"{name}-2"]
+        prefix = services.REGISTRY[name].env_prefix
+        assert first.argv[-2:] == second.argv[-2:] == ["serve", name]
+        assert first.env == {f"{prefix}PORT": outer[f"{prefix}PORT"]}
+        assert second.env == {f"{prefix}PORT": str(second.port)} != first.env
+        assert env[f"GATEWAY_{name.upper()}_URL"] == f"{first.url},{second.url}"
+    assert env["HALL_KITCHEN_URL"] == env["GATEWAY_KITCHEN_URL"]
+    assert env["WEB_PAYMENT_URL"] == env["GATEWAY_PAYMENT_URL"]
+    assert env["GATEWAY_PUBLIC_URL"] == children["gateway"].url == wiring.front
+
+
+def test_a_broker_a_provider_and_urls_of_ones_own_are_kept(
+    outer: dict[str, str], tmp_path: Path
+) -> None:
+    own = {
+        **outer,
+        "ERESTAURANT_NATS_URL": "nats://broker.internal:4222",
+        "ERESTAURANT_AUTH_ISSUER": "https://sso.internal/realms/cafeteria",
+        "GATEWAY_PUBLIC_URL": "https://lunch.example.com/",
+        "HALL_KITCHEN_URL": "http://kitchen.internal:8082",
+    }
+
+    wiring = Wiring.from_environment(own, replicas=1, data_dir=tmp_path)
+
+    assert [c.kind for c in wiring.children()] == [Kind.SERVICE] * len(services.NAMES)
+    assert not (tmp_path / "nats.conf").exists()
+    for variable in ("ERESTAURANT_NATS_URL", "ERESTAURANT_AUTH_ISSUER", "HALL_KITCHEN_URL"):
+        assert wiring.env[variable] == own[variable]
+    assert wiring.front == "https://lunch.example.com/"

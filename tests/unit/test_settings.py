@@ -12,7 +12,7 @@ from erestaurant.hall.settings import HallSettings
 from erestaurant.kitchen.settings import KitchenSettings
 from erestaurant.notification.settings import NotificationSettings
 from erestaurant.payment.settings import PaymentSettings
-from erestaurant.platform.settings import Settings, SettingsError
+from erestaurant.platform.settings import ServerSettings, Settings, SettingsError
 from erestaurant.workercenter.settings import WorkercenterSettings
 
 PREFIXES = ("ERESTAURANT_", "GATEWAY_", "HALL_", "KITCHEN_", "PAYMENT_", "WORKERCENTER_")
@@ -38,7 +38,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     ids=lambda value: getattr(value, "service", str(value)),
 )
 def test_every_service_has_its_contract_port_by_default(
-    settings: type[Settings], port: int
+    settings: type[ServerSettings], port: int
 ) -> None:
     assert settings.load().port == port
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from erestaurant.contracts.statuses import CookStatus, OrderStatus, PaymentStatus
 from erestaurant.workercenter.domain import MyPageRow
 
 from .samples import LUNCH, minutes
@@ -17,59 +18,69 @@ def row() -> MyPageRow:
 
 
 @pytest.mark.parametrize(
-    "arrival", list(itertools.permutations(["ORDERED", "COOKING", "COMPLETED"])), ids=",".join
+    "arrival",
+    list(itertools.permutations([OrderStatus.ORDERED, OrderStatus.COOKING, OrderStatus.COMPLETED])),
+    ids=",".join,
 )
 def test_the_order_status_ends_completed_whatever_the_order_of_arrival(
-    arrival: tuple[str, ...],
+    arrival: tuple[OrderStatus, ...],
 ) -> None:
     page = row()
     for status in arrival:
         page.advance_order(status)
-    assert page.order_status == "COMPLETED"
+    assert page.order_status == OrderStatus.COMPLETED
 
 
 @pytest.mark.parametrize(
-    "arrival", list(itertools.permutations(["ORDERED", "CANCELLED"])), ids=",".join
+    "arrival",
+    list(itertools.permutations([OrderStatus.ORDERED, OrderStatus.CANCELLED])),
+    ids=",".join,
 )
-def test_a_cancelled_order_stays_cancelled(arrival: tuple[str, ...]) -> None:
+def test_a_cancelled_order_stays_cancelled(arrival: tuple[OrderStatus, ...]) -> None:
     page = row()
     for status in arrival:
         page.advance_order(status)
-    assert page.order_status == "CANCELLED"
+    assert page.order_status == OrderStatus.CANCELLED
 
 
 @pytest.mark.parametrize(
-    "arrival", list(itertools.permutations(["RECEIVED", "COOKING", "COOKED"])), ids=",".join
+    "arrival",
+    list(itertools.permutations([CookStatus.RECEIVED, CookStatus.COOKING, CookStatus.COOKED])),
+    ids=",".join,
 )
 def test_the_cook_status_ends_cooked_whatever_the_order_of_arrival(
-    arrival: tuple[str, ...],
+    arrival: tuple[CookStatus, ...],
 ) -> None:
     page = row()
     for status in arrival:
         page.advance_cook(status)
-    assert page.cook_status == "COOKED"
+    assert page.cook_status == CookStatus.COOKED
 
 
 @pytest.mark.parametrize(
-    "arrival", list(itertools.permutations(["RECEIVED", "CANCELLED"])), ids=",".join
+    "arrival",
+    list(itertools.permutations([CookStatus.RECEIVED, CookStatus.CANCELLED])),
+    ids=",".join,
 )
-def test_a_cancelled_ticket_stays_cancelled(arrival: tuple[str, ...]) -> None:
+def test_a_cancelled_ticket_stays_cancelled(arrival: tuple[CookStatus, ...]) -> None:
     page = row()
     for status in arrival:
         page.advance_cook(status)
-    assert page.cook_status == "CANCELLED"
+    assert page.cook_status == CookStatus.CANCELLED
 
 
 @pytest.mark.parametrize(
     ("arrival", "final"),
     [
-        (("PENDING", "DEDUCTED"), "DEDUCTED"),
-        (("DEDUCTED", "PENDING"), "DEDUCTED"),
-        (("PENDING", "CANCELLED"), "CANCELLED"),
-        (("CANCELLED", "PENDING"), "CANCELLED"),
+        ((PaymentStatus.PENDING, PaymentStatus.DEDUCTED), PaymentStatus.DEDUCTED),
+        ((PaymentStatus.DEDUCTED, PaymentStatus.PENDING), PaymentStatus.DEDUCTED),
+        ((PaymentStatus.PENDING, PaymentStatus.CANCELLED), PaymentStatus.CANCELLED),
+        ((PaymentStatus.CANCELLED, PaymentStatus.PENDING), PaymentStatus.CANCELLED),
     ],
 )
-def test_the_payment_status_only_moves_forward(arrival: tuple[str, str], final: str) -> None:
+def test_the_payment_status_only_moves_forward(
+    arrival: tuple[PaymentStatus, PaymentStatus], final: PaymentStatus
+) -> None:
     page = row()
     for status in arrival:
         page.advance_payment(status)
@@ -77,16 +88,16 @@ def test_the_payment_status_only_moves_forward(arrival: tuple[str, str], final: 
 
 
 def test_a_stale_status_is_not_a_change() -> None:
-    page = MyPageRow(order_id="order-1", updated_at=LUNCH, cook_status="COOKED")
-    page.advance_cook("COOKING")
-    page.advance_cook("COOKED")
-    assert (page.cook_status, page.changed) == ("COOKED", False)
+    page = MyPageRow(order_id="order-1", updated_at=LUNCH, cook_status=CookStatus.COOKED)
+    page.advance_cook(CookStatus.COOKING)
+    page.advance_cook(CookStatus.COOKED)
+    assert (page.cook_status, page.changed) == (CookStatus.COOKED, False)
 
 
 def test_a_new_status_is_a_change() -> None:
     page = row()
-    page.advance_cook("RECEIVED")
-    assert (page.cook_status, page.changed) == ("RECEIVED", True)
+    page.advance_cook(CookStatus.RECEIVED)
+    assert (page.cook_status, page.changed) == (CookStatus.RECEIVED, True)
 
 
 def test_describing_the_order_fills_in_the_meal() -> None:

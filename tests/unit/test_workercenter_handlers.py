@@ -20,6 +20,7 @@ from erestaurant.contracts import (
     PaymentCancelled,
     PaymentDeducted,
 )
+from erestaurant.contracts.statuses import CookStatus, OrderStatus, PaymentStatus
 from erestaurant.workercenter import handlers
 from erestaurant.workercenter.domain import MyPageRow
 
@@ -56,9 +57,9 @@ SERVED_ROW = MyPageRow(
     menu_name="Bibimbap",
     qty=1,
     amount=7000,
-    order_status="COMPLETED",
-    cook_status="COOKED",
-    payment_status="DEDUCTED",
+    order_status=OrderStatus.COMPLETED,
+    cook_status=CookStatus.COOKED,
+    payment_status=PaymentStatus.DEDUCTED,
     notified=True,
 )
 LUNCH_CANCELLED = [
@@ -75,9 +76,9 @@ CANCELLED_ROW = MyPageRow(
     menu_name="Bibimbap",
     qty=1,
     amount=7000,
-    order_status="CANCELLED",
-    cook_status="CANCELLED",
-    payment_status="CANCELLED",
+    order_status=OrderStatus.CANCELLED,
+    cook_status=CookStatus.CANCELLED,
+    payment_status=PaymentStatus.CANCELLED,
     notified=False,
 )
 
@@ -139,7 +140,7 @@ async def test_a_late_cooking_start_never_overwrites_cooked(
 ) -> None:
     await project(workercenter_uow, [order_placed(), cooked()])
     row = await project(workercenter_uow, [cook_received(), cook_started()])
-    assert (row.cook_status, row.updated_at) == ("COOKED", minutes(10))
+    assert (row.cook_status, row.updated_at) == (CookStatus.COOKED, minutes(10))
 
 
 async def test_cooking_started_shows_the_order_cooking_too(
@@ -147,9 +148,9 @@ async def test_cooking_started_shows_the_order_cooking_too(
 ) -> None:
     row = await project(workercenter_uow, [order_placed(), cook_started()])
     assert (row.order_status, row.cook_status, row.payment_status) == (
-        "COOKING",
-        "COOKING",
-        "PENDING",
+        OrderStatus.COOKING,
+        CookStatus.COOKING,
+        PaymentStatus.PENDING,
     )
 
 
@@ -159,11 +160,15 @@ async def test_news_before_the_order_makes_a_row_that_the_order_completes(
     early = await project(workercenter_uow, [cooked()])
     assert (early.employee_card_no, early.cook_status, early.order_status) == (
         None,
-        "COOKED",
+        CookStatus.COOKED,
         None,
     )
     row = await project(workercenter_uow, [order_placed()])
-    assert (row.employee_card_no, row.menu_name, row.order_status) == (CARD, "Bibimbap", "ORDERED")
+    assert (row.employee_card_no, row.menu_name, row.order_status) == (
+        CARD,
+        "Bibimbap",
+        OrderStatus.ORDERED,
+    )
 
 
 async def test_the_read_model_publishes_nothing(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from erestaurant.contracts.statuses import CookStatus, OrderStatus, PaymentStatus
 from erestaurant.workercenter.domain import MyPageRow
 from erestaurant.workercenter.redis_adapters import (
     decode_instant,
@@ -26,9 +27,9 @@ SERVED = MyPageRow(
     menu_name="Bibimbap",
     qty=2,
     amount=14000,
-    order_status="COMPLETED",
-    cook_status="COOKED",
-    payment_status="DEDUCTED",
+    order_status=OrderStatus.COMPLETED,
+    cook_status=CookStatus.COOKED,
+    payment_status=PaymentStatus.DEDUCTED,
     notified=True,
 )
 
@@ -38,7 +39,7 @@ def test_a_full_row_comes_back_as_it_went_in() -> None:
 
 
 def test_what_is_not_known_yet_is_left_out_of_the_hash() -> None:
-    early = MyPageRow(order_id=ORDER, updated_at=LUNCH, cook_status="COOKED")
+    early = MyPageRow(order_id=ORDER, updated_at=LUNCH, cook_status=CookStatus.COOKED)
     assert encode_page(early) == {
         "order_id": ORDER,
         "updated_at": "2026-11-30T03:00:00.000000+00:00",
@@ -78,3 +79,18 @@ def test_scores_order_instants_a_microsecond_apart() -> None:
     earlier, later = LUNCH, LUNCH + timedelta(microseconds=1)
     assert instant_score(earlier) < instant_score(later)
     assert instant_score(LUNCH) == LUNCH.timestamp()
+
+
+def test_statuses_are_stored_as_their_names_and_read_back_as_the_public_enums() -> None:
+    stored = encode_page(SERVED)
+    assert [type(stored[name]) for name in ("order_status", "cook_status", "payment_status")] == [
+        str,
+        str,
+        str,
+    ]
+    back = decode_page(stored)
+    assert (type(back.order_status), type(back.cook_status), type(back.payment_status)) == (
+        OrderStatus,
+        CookStatus,
+        PaymentStatus,
+    )

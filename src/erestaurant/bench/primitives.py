@@ -19,7 +19,7 @@ from erestaurant.bench.client import closed_loop
 from erestaurant.bench.stats import Samples
 from erestaurant.platform import db
 from erestaurant.platform.tokens import TokenVerifier
-from erestaurant.runner import free_ports
+from erestaurant.runner.wiring import free_ports
 
 # About the size of one event's envelope on the wire.
 EVENT_BYTES = 420

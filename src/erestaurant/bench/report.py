@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from erestaurant.bench.stats import Samples, percentile
-from erestaurant.runner import nats_server_binary
+from erestaurant.runner.nats import nats_server_binary
 
 
 def machine() -> dict[str, Any]:

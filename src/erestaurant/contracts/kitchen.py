@@ -29,7 +29,8 @@ class CookStarted(IntegrationEvent):
 
 
 class Cooked(IntegrationEvent):
-    """Cooking finished: the order is complete and its price is to be deducted."""
+    """Cooking finished: the order is complete and its price is to be deducted (once, in the
+    pay period of ``cooked_at``'s month: payment/domain.py)."""
 
     source = "kitchen"
     cook_id: int

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from erestaurant.faults import verify
-from erestaurant.faults.kiosk import Kiosks
+from erestaurant.faults.kiosk import Kiosks, Record
 from erestaurant.faults.nemesis import FAULTS, Fault
-from erestaurant.faults.system import UNLIMITED, running
+from erestaurant.faults.system import UNLIMITED, LocalSystem, running
 from erestaurant.platform import deadletter
 
 TIMEZONE = "Asia/Seoul"
@@ -102,13 +102,13 @@ async def run_fault(
 
 
 async def _settle(
-    system: Any, records: list[Any], fault: Fault, limit: float
+    system: LocalSystem, records: list[Record], fault: Fault, limit: float
 ) -> tuple[list[verify.Check], verify.Snapshot, float]:
     """Read everything until every invariant holds, or the limit passes; the last reading."""
-    urls = verify.database_urls(system.service_env())
+    settings = verify.service_settings(system.service_env())
     started = time.monotonic()
     while True:
-        snap = await verify.snapshot(urls, system.nats_url)
+        snap = await verify.snapshot(settings)
         poison = {
             seq: fault.poison[data]
             for seq, subject, data in snap.stream

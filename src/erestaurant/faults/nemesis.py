@@ -106,22 +106,31 @@ class FreezePayment(Fault):
 
 
 @dataclass
-class ReplayEvents(Fault):
+class Publish(Fault):
+    """At every strike, publish something on the stream (``strike``); a strike that meets
+    the broker down (in the storm) is skipped."""
+
+    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
+        async with _jetstream(system.nats_url) as js:
+            while await self.pause(stop):
+                try:
+                    await self.strike(js)
+                except BROKER_TROUBLE:
+                    self.skipped += 1
+
+    async def strike(self, js: JetStreamContext) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class ReplayEvents(Publish):
     name: str = "replay"
     description: str = (
         "stored events published again: with their own Nats-Msg-Id (inside the duplicate"
         " window), with a new one (as after it), and batches in reverse order"
     )
 
-    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
-        async with _jetstream(system.nats_url) as js:
-            while await self.pause(stop):
-                try:
-                    await self._replay_some(js)
-                except BROKER_TROUBLE:
-                    self.skipped += 1
-
-    async def _replay_some(self, js: JetStreamContext) -> None:
+    async def strike(self, js: JetStreamContext) -> None:
         last = (await js.stream_info(STREAM)).state.last_seq
         if last < 2:
             return
@@ -168,20 +177,13 @@ def _readable(data: bytes) -> bool:
 
 
 @dataclass
-class Poison(Fault):
+class Poison(Publish):
     name: str = "poison"
     description: str = "poison published: bytes that are no event, and an unknown version"
 
-    async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
-        async with _jetstream(system.nats_url) as js:
-            while await self.pause(stop):
-                try:
-                    await self._publish_poison(js)
-                except BROKER_TROUBLE:
-                    self.skipped += 1
-
-    async def _publish_poison(self, js: JetStreamContext) -> None:
+    async def strike(self, js: JetStreamContext) -> None:
         garbage = b"{half an ev " + uuid.uuid4().hex.encode()
+        # Each poison is set aside by the services that follow its subject (and them only).
         self.poison[garbage] = {"kitchen", "payment", "workercenter"}
         await js.publish("erestaurant.hall.OrderPlaced", garbage)
         self.actions += 1

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from erestaurant.runner import free_ports
+from erestaurant.runner.wiring import free_ports
 from erestaurant.services import NAMES, REGISTRY
 
 # Load tools play many kiosks and cooks through a few clients: the gateway's rate limits,

@@ -1,16 +1,15 @@
-"""Hall's tables and repositories (SQLAlchemy Core, engine-neutral)."""
+"""Hall's tables, repositories and unit of work on SQL (SQLAlchemy Core, engine-neutral)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Column, Integer, String, Table, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erestaurant.contracts.statuses import OrderStatus
 from erestaurant.hall.domain import Card, Order
 from erestaurant.platform.db import UTCDateTime
-from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.repository import SqlRepository, from_row, to_row
 from erestaurant.platform.tables import ServiceTables
+from erestaurant.platform.uow import SqlUnitOfWork
 
 TABLES = ServiceTables()
 
@@ -46,19 +45,12 @@ cards = Table(
 
 class OrderRepository(SqlRepository):
     async def add(self, order: Order) -> None:
-        await self._insert(orders, _row(order))
+        await self._insert(orders, to_row(order, orders))
 
     async def get(self, order_id: str) -> Order | None:
-        row = (
-            await self._conn.execute(
-                select(orders).where(orders.c.order_id == order_id).with_for_update()
-            )
-        ).first()
-        if row is None:
-            return None
-        values = dict(row._mapping)
-        values["status"] = OrderStatus(values["status"])
-        return Order(**values)
+        query = select(orders).where(orders.c.order_id == order_id).with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else from_row(Order, row._mapping)
 
     async def save(self, order: Order) -> None:
         await self._conn.execute(
@@ -74,18 +66,25 @@ class CardRepository(SqlRepository):
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return None if row is None else Card(**row._mapping)
+        return None if row is None else from_row(Card, row._mapping)
 
     async def add(self, card: Card) -> None:
-        await self._insert(cards, card.__dict__)
+        await self._insert(cards, to_row(card, cards))
 
     async def save(self, card: Card) -> None:
-        values = dict(card.__dict__)
-        del values["employee_card_no"]
         await self._conn.execute(
-            update(cards).where(cards.c.employee_card_no == card.employee_card_no).values(**values)
+            update(cards)
+            .where(cards.c.employee_card_no == card.employee_card_no)
+            .values(to_row(card, cards, without=["employee_card_no"]))
         )
 
 
-def _row(order: Order) -> dict[str, Any]:
-    return {**order.__dict__, "status": order.status.value}
+class SqlHallUnitOfWork(SqlUnitOfWork):
+    """Hall's unit of work (the port of hall/unit_of_work.py) on its relational database."""
+
+    orders: OrderRepository
+    cards: CardRepository
+
+    def _open_repositories(self, connection: AsyncConnection) -> None:
+        self.orders = OrderRepository(connection)
+        self.cards = CardRepository(connection)

@@ -25,6 +25,7 @@ from erestaurant.hall.domain import (
 from erestaurant.hall.kitchen_client import (
     Kitchen,
     KitchenBusy,
+    KitchenCall,
     KitchenRefused,
     KitchenUnavailable,
 )
@@ -104,6 +105,25 @@ def _kitchen_refusal(exc: KitchenRefused) -> ApiError:
     return kind(exc.message or exc.code)
 
 
+# What it means for the caller that the kitchen cannot answer a call of hall's.
+_KITCHEN_DOWN: dict[KitchenCall, str] = {
+    "reserve": "orders are paused",
+    "cancel": "cannot cancel now",
+}
+
+
+def _kitchen_down(exc: KitchenUnavailable) -> ApiError:
+    # Busy is the kitchen taking no new orders; a cancel it cannot take is unavailable.
+    busy = isinstance(exc, KitchenBusy) and exc.call == "reserve"
+    kind = KitchenBusyError if busy else KitchenDownError
+    return kind(f"{_KITCHEN_DOWN[exc.call]}: {exc}", retry_after=exc.retry_after)
+
+
+def _pin_locked(exc: PinLocked) -> ApiError:
+    wait = exc.seconds_left(clock.now())
+    return PinLockedError(str(exc), headers={"Retry-After": str(wait)})
+
+
 def _visible(order: Order, who: Principal) -> bool:
     """An order is the business of whoever placed it (a kiosk), of the employee who ate it,
     and of an admin; to anyone else it does not exist."""
@@ -114,8 +134,23 @@ def _visible(order: Order, who: Principal) -> bool:
     )
 
 
-# How this service's domain errors are answered (registered once on the app).
-ERRORS: ErrorTable = {}
+# How this service's domain errors, and the kitchen's, are answered (registered once on
+# the app; an entry covers the error's subclasses).
+ERRORS: ErrorTable = {
+    UnknownCard: lambda exc: UnknownCardError(str(exc), employeeCardNo=exc.employee_card_no),
+    CardDeactivated: lambda exc: CardDeactivatedError(
+        str(exc), employeeCardNo=exc.employee_card_no
+    ),
+    PinRequired: lambda exc: PinRequiredError(str(exc)),
+    PinNotSet: lambda exc: PinNotSetError(str(exc)),
+    WrongPin: lambda exc: WrongPinError(str(exc), triesLeft=exc.tries_left),
+    PinLocked: _pin_locked,
+    IdempotencyKeyReused: lambda exc: KeyReusedError(str(exc)),
+    handlers.OrderNotFound: lambda exc: NotFound(str(exc)),
+    OrderNotCancellable: lambda exc: NotCancellableError(str(exc)),
+    KitchenRefused: _kitchen_refusal,
+    KitchenUnavailable: _kitchen_down,
+}
 
 
 def router(
@@ -130,12 +165,9 @@ def router(
     kiosk_or_employee = access.allow(Role.KIOSK, Role.EMPLOYEE)
 
     async def visible_order(order_id: str, who: Principal) -> Order:
-        try:
-            order = await handlers.get_order(order_id, uow())
-        except handlers.OrderNotFound as exc:
-            raise NotFound(str(exc)) from None
+        order = await handlers.get_order(order_id, uow())
         if not _visible(order, who):
-            raise NotFound(f"no order {order_id}")
+            raise handlers.OrderNotFound(order_id)
         return order
 
     @api.post(
@@ -156,33 +188,7 @@ def router(
         cmd = handlers.PlaceOrder(
             body.employee_card_no, body.menu_id, body.qty, idempotency_key, who.subject, body.pin
         )
-        try:
-            order, created = await handlers.place_order(cmd, uow(), kitchen, check_pin)
-        except UnknownCard as exc:
-            raise UnknownCardError(str(exc), employeeCardNo=body.employee_card_no) from None
-        except CardDeactivated as exc:
-            raise CardDeactivatedError(str(exc), employeeCardNo=body.employee_card_no) from None
-        except PinRequired as exc:
-            raise PinRequiredError(str(exc)) from None
-        except PinNotSet as exc:
-            raise PinNotSetError(str(exc)) from None
-        except WrongPin as exc:
-            raise WrongPinError(str(exc), triesLeft=exc.tries_left) from None
-        except PinLocked as exc:
-            wait = exc.seconds_left(clock.now())
-            raise PinLockedError(str(exc), headers={"Retry-After": str(wait)}) from None
-        except IdempotencyKeyReused as exc:
-            raise KeyReusedError(str(exc)) from None
-        except KitchenRefused as exc:
-            raise _kitchen_refusal(exc) from None
-        except KitchenBusy as exc:
-            raise KitchenBusyError(
-                f"orders are paused: {exc}", retry_after=exc.retry_after
-            ) from None
-        except KitchenUnavailable as exc:
-            raise KitchenDownError(
-                f"orders are paused: {exc}", retry_after=exc.retry_after
-            ) from None
+        order, created = await handlers.place_order(cmd, uow(), kitchen, check_pin)
         if not created:
             response.headers["Idempotent-Replayed"] = "true"
         return OrderOut.model_validate(order)
@@ -196,17 +202,6 @@ def router(
     )
     async def cancel_order(order_id: OrderId, who: Principal = kiosk_or_employee) -> OrderOut:
         await visible_order(order_id, who)
-        try:
-            return OrderOut.model_validate(await handlers.cancel_order(order_id, uow(), kitchen))
-        except handlers.OrderNotFound as exc:
-            raise NotFound(str(exc)) from None
-        except OrderNotCancellable as exc:
-            raise NotCancellableError(str(exc)) from None
-        except KitchenRefused as exc:
-            raise _kitchen_refusal(exc) from None
-        except KitchenUnavailable as exc:
-            raise KitchenDownError(
-                f"cannot cancel now: {exc}", retry_after=exc.retry_after
-            ) from None
+        return OrderOut.model_validate(await handlers.cancel_order(order_id, uow(), kitchen))
 
     return api

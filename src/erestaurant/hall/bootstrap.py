@@ -30,7 +30,7 @@ def bootstrap(settings: HallSettings | None = None, kitchen: Kitchen | None = No
     return relational_service(
         settings,
         adapters.TABLES,
-        HallUnitOfWork,
+        adapters.SqlHallUnitOfWork,
         handlers=HANDLERS,
         errors=api.ERRORS,
         routes=routes,

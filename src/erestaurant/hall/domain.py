@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from erestaurant.contracts.statuses import OrderStatus
+from erestaurant.platform.domain import Aggregate, DomainError, DomainEvent
 
 # Wrong PINs in a row that lock a card, and for how long: at 5 guesses every 5 minutes,
 # trying all 10,000 four-digit PINs takes a week, while one who mistyped waits 5 minutes.
@@ -19,37 +20,52 @@ PIN_TRIES = 5
 PIN_LOCK = timedelta(minutes=5)
 
 
-class HallError(Exception):
+class HallError(DomainError):
     """A request hall must refuse."""
 
 
 class UnknownCard(HallError):
-    pass
+    def __init__(self, employee_card_no: str) -> None:
+        super().__init__(f"card {employee_card_no} is not registered for payroll")
+        self.employee_card_no = employee_card_no
 
 
 class CardDeactivated(HallError):
     """Payroll closed the card's account: it orders no more until it is registered again."""
 
+    def __init__(self, employee_card_no: str) -> None:
+        super().__init__(f"card {employee_card_no} is deactivated")
+        self.employee_card_no = employee_card_no
+
 
 class PinRequired(HallError):
     """Kiosks ask for a PIN, and the order came without one."""
+
+    def __init__(self) -> None:
+        super().__init__("this kiosk asks for the employee's PIN")
 
 
 class PinNotSet(HallError):
     """Kiosks ask for a PIN, and the card has none yet (payroll or the employee sets it)."""
 
+    def __init__(self, employee_card_no: str) -> None:
+        super().__init__(f"card {employee_card_no} has no PIN yet")
+
 
 class WrongPin(HallError):
-    def __init__(self, message: str, tries_left: int) -> None:
-        super().__init__(message)
+    """The PIN typed does not match the card's; ``tries_left`` before it locks (0: locked)."""
+
+    def __init__(self, employee_card_no: str, tries_left: int) -> None:
+        then = f"{tries_left} tries left" if tries_left else "the card is locked for a while"
+        super().__init__(f"wrong PIN for card {employee_card_no}: {then}")
         self.tries_left = tries_left
 
 
 class PinLocked(HallError):
     """Too many wrong PINs in a row: the card takes no PIN until ``until``."""
 
-    def __init__(self, message: str, until: datetime) -> None:
-        super().__init__(message)
+    def __init__(self, employee_card_no: str, until: datetime) -> None:
+        super().__init__(f"card {employee_card_no} is locked after {PIN_TRIES} wrong PINs")
         self.until = until
 
     def seconds_left(self, now: datetime) -> int:
@@ -61,11 +77,40 @@ class IllegalOrderTransition(HallError):
 
 
 class OrderNotCancellable(IllegalOrderTransition):
-    pass
+    """Cooking started (or is done): the order is the kitchen's now."""
+
+    def __init__(self, status: OrderStatus) -> None:
+        super().__init__(f"the order is already {status}")
 
 
 class IdempotencyKeyReused(HallError):
     """The same Idempotency-Key came with another card, menu or quantity."""
+
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was used for another order")
+
+
+# -- what happens to an order (hall/events.py tells the others) --------------------------
+#
+# Each holds the order as it stands after the move: the handler that made the move
+# publishes it in the same transaction.
+
+
+@dataclass(frozen=True)
+class OrderWasPlaced(DomainEvent):
+    order: Order
+
+
+@dataclass(frozen=True)
+class OrderWasCancelled(DomainEvent):
+    order: Order
+    cancelled_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderWasCompleted(DomainEvent):
+    order: Order
+    completed_at: datetime
 
 
 @dataclass
@@ -120,18 +165,18 @@ class Card:
 
     def check_may_order(self) -> None:
         if self.name is None and self.deactivated_at is None:
-            raise UnknownCard(f"card {self.employee_card_no} is not registered for payroll")
+            raise UnknownCard(self.employee_card_no)
         if not self.active:
-            raise CardDeactivated(f"card {self.employee_card_no} is deactivated")
+            raise CardDeactivated(self.employee_card_no)
 
     def pin_hash_to_check(self, pin_given: bool, now: datetime) -> str:
         """The hash a typed PIN is to be checked against; refused while the card is locked,
         when it has no PIN, and when none was typed."""
         self._check_not_locked(now)
         if self.pin_hash is None:
-            raise PinNotSet(f"card {self.employee_card_no} has no PIN yet")
+            raise PinNotSet(self.employee_card_no)
         if not pin_given:
-            raise PinRequired("this kiosk asks for the employee's PIN")
+            raise PinRequired()
         return self.pin_hash
 
     def pin_tried(self, right: bool, now: datetime) -> int:
@@ -146,14 +191,11 @@ class Card:
 
     def _check_not_locked(self, now: datetime) -> None:
         if self.pin_locked_until is not None and now < self.pin_locked_until:
-            raise PinLocked(
-                f"card {self.employee_card_no} is locked after {PIN_TRIES} wrong PINs",
-                self.pin_locked_until,
-            )
+            raise PinLocked(self.employee_card_no, self.pin_locked_until)
 
 
 @dataclass
-class Order:
+class Order(Aggregate):
     order_id: str
     employee_card_no: str
     menu_id: int
@@ -166,6 +208,33 @@ class Order:
     # Who placed it (a kiosk's client id, or the person's subject): a kiosk may cancel only
     # the orders it placed itself.
     placed_by: str | None = None
+
+    @classmethod
+    def place(
+        cls,
+        *,
+        order_id: str,
+        employee_card_no: str,
+        menu_id: int,
+        menu_name: str,
+        qty: int,
+        amount: int,
+        ordered_at: datetime,
+        placed_by: str | None = None,
+    ) -> Order:
+        """A new order, its portions reserved in the kitchen (at ``amount``)."""
+        order = cls(
+            order_id,
+            employee_card_no,
+            menu_id,
+            menu_name,
+            qty,
+            amount,
+            ordered_at,
+            placed_by=placed_by,
+        )
+        order.record(OrderWasPlaced(order))
+        return order
 
     def is_same_request(self, employee_card_no: str, menu_id: int, qty: int) -> bool:
         return (self.employee_card_no, self.menu_id, self.qty) == (employee_card_no, menu_id, qty)
@@ -186,16 +255,31 @@ class Order:
         if self.status is OrderStatus.COMPLETED:
             return False
         self._move(OrderStatus.COMPLETED, now)
+        self.record(OrderWasCompleted(self, completed_at=now))
+        return True
+
+    def check_cancellable(self) -> bool:
+        """Whether a cancel has anything to do: False if the order is cancelled already;
+        OrderNotCancellable once cooking started."""
+        if self.status is OrderStatus.CANCELLED:
+            return False
+        if self.status is not OrderStatus.ORDERED:
+            raise OrderNotCancellable(self.status)
         return True
 
     def cancel(self, now: datetime) -> bool:
         """Cancel before cooking started; False if already cancelled."""
-        if self.status is OrderStatus.CANCELLED:
+        if not self.check_cancellable():
             return False
-        if self.status is not OrderStatus.ORDERED:
-            raise OrderNotCancellable(f"the order is already {self.status}")
         self._move(OrderStatus.CANCELLED, now)
+        self.record(OrderWasCancelled(self, cancelled_at=now))
         return True
+
+    def kitchen_cancelled(self, now: datetime) -> bool:
+        """The kitchen cancelled the order's ticket, which only hall asks it to do: finish
+        the cancel if hall did not get to commit it; False if there is nothing to finish
+        (cancelled already, or past ORDERED as far as hall knows)."""
+        return self.status is OrderStatus.ORDERED and self.cancel(now)
 
     def _move(self, status: OrderStatus, now: datetime) -> None:
         self.status = status

@@ -14,19 +14,17 @@ from erestaurant.contracts import (
     EmployeeDeactivated,
     EmployeePinSet,
     EmployeeRegistered,
-    OrderCancelled,
-    OrderCompleted,
-    OrderPlaced,
 )
-from erestaurant.contracts.statuses import OrderStatus
 from erestaurant.hall.domain import (
     Card,
+    HallError,
     IdempotencyKeyReused,
     IllegalOrderTransition,
     Order,
     UnknownCard,
     WrongPin,
 )
+from erestaurant.hall.events import publish
 from erestaurant.hall.kitchen_client import Kitchen
 from erestaurant.hall.pins import PinCheck
 from erestaurant.hall.unit_of_work import HallUnitOfWork
@@ -41,8 +39,10 @@ log = logging.getLogger(__name__)
 _IDEMPOTENT_ORDERS = uuid.UUID("6f1c6b9e-3f55-4c7e-9d0e-2f4a8e5b7c11")
 
 
-class OrderNotFound(LookupError):
-    pass
+class OrderNotFound(HallError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"no order {order_id}")
+        self.order_id = order_id
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,14 @@ async def place_order(
             return existing, False
         card = await uow.cards.get(cmd.employee_card_no)
         if card is None:
-            raise UnknownCard(f"card {cmd.employee_card_no} is not registered for payroll")
+            raise UnknownCard(cmd.employee_card_no)
         card.check_may_order()
     if check_pin is not None:
         await _check_pin(cmd, card, uow, check_pin)
     # No transaction is held while the kitchen answers.
     reserved = await kitchen.reserve(order_id, cmd.menu_id, cmd.qty)
     failpoints.hit("hall.after_reserve")
-    order = Order(
+    order = Order.place(
         order_id=order_id,
         employee_card_no=cmd.employee_card_no,
         menu_id=cmd.menu_id,
@@ -96,17 +96,7 @@ async def place_order(
     try:
         async with uow:
             await uow.orders.add(order)
-            uow.emit(
-                OrderPlaced(
-                    order_id=order.order_id,
-                    employee_card_no=order.employee_card_no,
-                    menu_id=order.menu_id,
-                    menu_name=order.menu_name,
-                    qty=order.qty,
-                    amount=order.amount,
-                    ordered_at=order.ordered_at,
-                )
-            )
+            publish(uow, order)
             await uow.commit()
     except Duplicate:
         # A concurrent retry with the same key committed first: answer with its order.
@@ -140,8 +130,7 @@ async def _check_pin(cmd: PlaceOrder, card: Card, uow: HallUnitOfWork, check_pin
         await uow.commit()
     if not right:
         log.warning("wrong PIN for card %s, %d tries left", cmd.employee_card_no, tries_left)
-        then = f"{tries_left} tries left" if tries_left else "the card is locked for a while"
-        raise WrongPin(f"wrong PIN for card {cmd.employee_card_no}: {then}", tries_left)
+        raise WrongPin(cmd.employee_card_no, tries_left)
 
 
 async def _replay(order_id: str, cmd: PlaceOrder, uow: HallUnitOfWork) -> Order | None:
@@ -149,7 +138,7 @@ async def _replay(order_id: str, cmd: PlaceOrder, uow: HallUnitOfWork) -> Order 
     if existing is not None and not existing.is_same_request(
         cmd.employee_card_no, cmd.menu_id, cmd.qty
     ):
-        raise IdempotencyKeyReused("this Idempotency-Key was used for another order")
+        raise IdempotencyKeyReused()
     return existing
 
 
@@ -157,22 +146,14 @@ async def cancel_order(order_id: str, uow: HallUnitOfWork, kitchen: Kitchen) -> 
     """Cancel before cooking. The kitchen rules on the race with the start of cooking."""
     async with uow:
         order = await _get(order_id, uow)
-    if order.status is OrderStatus.CANCELLED:
-        return order
-    if order.status is not OrderStatus.ORDERED:
-        order.cancel(clock.now())  # raises OrderNotCancellable
+    if not order.check_cancellable():
+        return order  # cancelled already
     await kitchen.cancel(order_id)
     async with uow:
         order = await _get(order_id, uow)
         if order.cancel(clock.now()):
             await uow.orders.save(order)
-            uow.emit(
-                OrderCancelled(
-                    order_id=order.order_id,
-                    employee_card_no=order.employee_card_no,
-                    cancelled_at=clock.now(),
-                )
-            )
+            publish(uow, order)
             await uow.commit()
     log.info("order %s cancelled", order_id)
     return order
@@ -186,7 +167,7 @@ async def get_order(order_id: str, uow: HallUnitOfWork) -> Order:
 async def _get(order_id: str, uow: HallUnitOfWork) -> Order:
     order = await uow.orders.get(order_id)
     if order is None:
-        raise OrderNotFound(f"no order {order_id}")
+        raise OrderNotFound(order_id)
     return order
 
 
@@ -225,8 +206,9 @@ async def learn_pin(event: EmployeePinSet, uow: HallUnitOfWork) -> None:
 
 async def _follow_kitchen(
     order_id: str, uow: HallUnitOfWork, move: Callable[[Order], bool]
-) -> Order | None:
-    """Apply the kitchen's progress to an order; the order if it changed.
+) -> bool:
+    """Apply the kitchen's progress to an order and publish what it recorded; whether it
+    changed.
 
     An event that cannot apply (an unknown or cancelled order) is logged and consumed, not
     retried: no redelivery would make it apply.
@@ -234,16 +216,16 @@ async def _follow_kitchen(
     order = await uow.orders.get(order_id)
     if order is None:
         log.error("the kitchen reports on unknown order %s", order_id)
-        return None
+        return False
     try:
         changed = move(order)
     except IllegalOrderTransition as exc:
         log.error("order %s: %s", order_id, exc)
-        return None
-    if not changed:
-        return None
-    await uow.orders.save(order)
-    return order
+        return False
+    if changed:
+        await uow.orders.save(order)
+        publish(uow, order)
+    return changed
 
 
 async def mark_cooking(event: CookStarted, uow: HallUnitOfWork) -> None:
@@ -251,37 +233,17 @@ async def mark_cooking(event: CookStarted, uow: HallUnitOfWork) -> None:
 
 
 async def complete_order(event: Cooked, uow: HallUnitOfWork) -> None:
-    order = await _follow_kitchen(event.order_id, uow, lambda o: o.complete(event.cooked_at))
-    if order is None:
-        return
-    uow.emit(
-        OrderCompleted(
-            order_id=order.order_id,
-            employee_card_no=order.employee_card_no,
-            menu_name=order.menu_name,
-            qty=order.qty,
-            amount=order.amount,
-            completed_at=event.cooked_at,
-        )
-    )
-    log.info("order %s completed", order.order_id)
+    if await _follow_kitchen(event.order_id, uow, lambda o: o.complete(event.cooked_at)):
+        log.info("order %s completed", event.order_id)
 
 
 async def follow_kitchen_cancel(event: CookCancelled, uow: HallUnitOfWork) -> None:
     """The kitchen cancelled a ticket. Normally hall asked for it and is already cancelled;
     if hall died between the kitchen's answer and its own commit, this finishes the job."""
     order = await uow.orders.get(event.order_id)
-    if order is None or order.status is not OrderStatus.ORDERED:
-        return
-    order.cancel(event.cancelled_at)
-    await uow.orders.save(order)
-    uow.emit(
-        OrderCancelled(
-            order_id=order.order_id,
-            employee_card_no=order.employee_card_no,
-            cancelled_at=event.cancelled_at,
-        )
-    )
+    if order is not None and order.kitchen_cancelled(event.cancelled_at):
+        await uow.orders.save(order)
+        publish(uow, order)
 
 
 HANDLERS: Handlers = {

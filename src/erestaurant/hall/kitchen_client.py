@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import aiohttp
 from purgatory import AsyncCircuitBreakerFactory, ContextChanged
@@ -36,6 +36,9 @@ TokenSource = Callable[[bool], Awaitable[str]]
 
 log = logging.getLogger(__name__)
 
+# What hall asks of the kitchen: the call an error came from (its answer says what it means).
+KitchenCall = Literal["reserve", "cancel"]
+
 
 class KitchenRefused(Exception):
     """The kitchen answered no: ``code`` is its error code (SOLD_OUT, NOT_ON_MENU, ...)."""
@@ -47,12 +50,13 @@ class KitchenRefused(Exception):
 
 
 class KitchenUnavailable(Exception):
-    """The kitchen did not answer in time, answered with a server error, or its circuit is
-    open; ``retry_after`` is when asking again makes sense, in seconds."""
+    """The kitchen did not answer ``call`` in time, answered with a server error, or its
+    circuit is open; ``retry_after`` is when asking again makes sense, in seconds."""
 
-    def __init__(self, message: str, retry_after: int = 2) -> None:
+    def __init__(self, message: str, retry_after: int = 2, *, call: KitchenCall) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.call = call
 
 
 class KitchenBusy(KitchenUnavailable):
@@ -73,6 +77,9 @@ class Reserved:
 
 
 class Kitchen(Protocol):
+    """Hall's calls to the kitchen: a refusal raises KitchenRefused, a kitchen that cannot
+    answer KitchenUnavailable (KitchenBusy: at capacity)."""
+
     async def reserve(self, order_id: str, menu_id: int, qty: int) -> Reserved: ...
 
     async def cancel(self, order_id: str) -> None: ...
@@ -104,14 +111,16 @@ class KitchenCircuit:
             self.state, self.opened_at = event.state, event.opened_at
 
     @contextlib.asynccontextmanager
-    async def guard(self) -> AsyncIterator[None]:
+    async def guard(self, call: KitchenCall) -> AsyncIterator[None]:
         breaker = await self._breakers.get_breaker(self.NAME)
         try:
             async with breaker:
                 yield
         except OpenedState as opened:
             wait = max(1, math.ceil(opened.opened_at + self.cooldown - time.time()))
-            raise KitchenUnavailable("the kitchen's circuit is open", retry_after=wait) from None
+            raise KitchenUnavailable(
+                "the kitchen's circuit is open", retry_after=wait, call=call
+            ) from None
 
 
 class KitchenClient:
@@ -134,7 +143,9 @@ class KitchenClient:
 
     async def reserve(self, order_id: str, menu_id: int, qty: int) -> Reserved:
         body = await self._call(
-            "/kitchens/reservations", {"orderId": order_id, "menuId": menu_id, "qty": qty}
+            "reserve",
+            "/kitchens/reservations",
+            {"orderId": order_id, "menuId": menu_id, "qty": qty},
         )
         return Reserved(
             order_id=body["orderId"],
@@ -145,24 +156,26 @@ class KitchenClient:
         )
 
     async def cancel(self, order_id: str) -> None:
-        await self._call(f"/kitchens/reservations/{order_id}/cancel", None)
+        await self._call("cancel", f"/kitchens/reservations/{order_id}/cancel", None)
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
 
-    async def _call(self, path: str, payload: dict[str, Any] | None) -> dict[str, Any]:
+    async def _call(
+        self, call: KitchenCall, path: str, payload: dict[str, Any] | None
+    ) -> dict[str, Any]:
         first = next(self._turn)
         # Got before the breaker: a provider that is down says nothing about the kitchen.
-        token = await self._access_token(False)
-        async with self.circuit.guard():
+        token = await self._access_token(call, False)
+        async with self.circuit.guard(call):
             for attempt in range(self._retries + 1):
                 base_url = self._replicas[(first + attempt) % len(self._replicas)]
                 try:
-                    return await self._post(base_url + path, payload, token)
+                    return await self._post(call, base_url + path, payload, token)
                 except Unauthorized:
-                    token = await self._access_token(True)
-                    return await self._post(base_url + path, payload, token)
+                    token = await self._access_token(call, True)
+                    return await self._post(call, base_url + path, payload, token)
                 except KitchenBusy:
                     raise
                 except KitchenUnavailable:
@@ -171,14 +184,18 @@ class KitchenClient:
                     await asyncio.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _access_token(self, fresh: bool) -> str:
+    async def _access_token(self, call: KitchenCall, fresh: bool) -> str:
         try:
             return await self._token(fresh)
         except (ProviderUnavailable, TokenRefused) as exc:
             log.warning("no token for the kitchen: %s", exc)
-            raise KitchenUnavailable(f"hall could not sign in to the kitchen: {exc}") from exc
+            raise KitchenUnavailable(
+                f"hall could not sign in to the kitchen: {exc}", call=call
+            ) from exc
 
-    async def _post(self, url: str, payload: dict[str, Any] | None, token: str) -> dict[str, Any]:
+    async def _post(
+        self, call: KitchenCall, url: str, payload: dict[str, Any] | None, token: str
+    ) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         headers = {correlation.HEADER: correlation.current(), "Authorization": f"Bearer {token}"}
@@ -187,13 +204,16 @@ class KitchenClient:
                 body: dict[str, Any] = await resp.json(content_type=None)
                 status, retry_after = resp.status, resp.headers.get("Retry-After", "2")
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise KitchenUnavailable(f"kitchen did not answer: {exc.__class__.__name__}") from exc
+            raise KitchenUnavailable(
+                f"kitchen did not answer: {exc.__class__.__name__}", call=call
+            ) from exc
         if status == 503 and body.get("error") == "KITCHEN_BUSY":
-            raise KitchenBusy(str(body.get("message", "")), _seconds(retry_after))
+            raise KitchenBusy(str(body.get("message", "")), _seconds(retry_after), call=call)
         if status >= 500:
-            raise KitchenUnavailable(f"kitchen answered {status}")
+            raise KitchenUnavailable(f"kitchen answered {status}", call=call)
         if status in (401, 403):
-            raise Unauthorized(f"kitchen refused hall's token: {body.get('message', status)}")
+            message = f"kitchen refused hall's token: {body.get('message', status)}"
+            raise Unauthorized(message, call=call)
         if status >= 400:
             raise KitchenRefused(str(body.get("error", status)), str(body.get("message", "")))
         return body

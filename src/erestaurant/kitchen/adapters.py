@@ -1,9 +1,11 @@
-"""Kitchen's tables and repositories (SQLAlchemy Core, engine-neutral)."""
+"""Kitchen's tables, repositories and unit of work on SQL (SQLAlchemy Core, engine-neutral):
+the implementation of the port in ``kitchen/unit_of_work.py``."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -15,18 +17,27 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     func,
-    insert,
     select,
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from erestaurant.contracts.statuses import CookStatus
-from erestaurant.kitchen.domain import CookTicket, DailyStock, Menu, Reservation, ReservationStatus
+from erestaurant.kitchen.domain import (
+    CookTicket,
+    DailyStock,
+    Menu,
+    MenuToday,
+    Reservation,
+    ReservationStatus,
+)
 from erestaurant.platform.db import ID, UTCDateTime, inserted_id
-from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.domain import Duplicate
+from erestaurant.platform.repository import SqlRepository, from_row, to_row
 from erestaurant.platform.tables import ServiceTables
+from erestaurant.platform.uow import SqlUnitOfWork
 
 TABLES = ServiceTables()
 
@@ -77,97 +88,81 @@ cook_tickets = Table(
 )
 
 
-class MenuRepository(SqlRepository):
+E = TypeVar("E")
+
+
+class _Repository(SqlRepository):
+    async def _locked(self, kind: type[E], table: Table, where: ColumnElement[bool]) -> E | None:
+        """The one row ``where`` says, as ``kind``, locked until commit (None: no such row)."""
+        row = (await self._conn.execute(select(table).where(where).with_for_update())).first()
+        return None if row is None else from_row(kind, row._asdict())
+
+    async def _update(
+        self, table: Table, where: ColumnElement[bool], entity: object, columns: tuple[str, ...]
+    ) -> None:
+        """Write ``columns`` of the row ``where`` says from the entity's fields (no such
+        row: nothing is written)."""
+        values = to_row(entity, table)
+        await self._conn.execute(update(table).where(where).values({c: values[c] for c in columns}))
+
+
+class MenuRepository(_Repository):
     async def add(self, menu: Menu) -> Menu:
-        result = await self._conn.execute(
-            insert(menus).values(
-                name=menu.name,
-                price=menu.price,
-                daily_portions=menu.daily_portions,
-                on_menu=menu.on_menu,
-            )
-        )
+        result = await self._insert(menus, to_row(menu, menus, without=("menu_id",)))
         menu.menu_id = inserted_id(result)
         return menu
 
     async def get(self, menu_id: int) -> Menu | None:
-        """A menu, locked until commit: a reservation and a change of its portions or of its
-        place on the menu take turns, so neither decides on what the other is changing."""
-        query = select(menus).where(menus.c.menu_id == menu_id).with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else Menu(**row._mapping)
+        return await self._locked(Menu, menus, menus.c.menu_id == menu_id)
 
     async def save(self, menu: Menu) -> None:
-        await self._conn.execute(
-            update(menus)
-            .where(menus.c.menu_id == menu.menu_id)
-            .values(price=menu.price, daily_portions=menu.daily_portions, on_menu=menu.on_menu)
-        )
+        key = menus.c.menu_id == menu.menu_id
+        await self._update(menus, key, menu, ("price", "daily_portions", "on_menu"))
 
-    async def list_with_reserved(self, day: date) -> list[tuple[Menu, int]]:
-        """Every menu, on the menu or not, with the portions reserved on ``day`` (zero where
-        none yet)."""
+    async def on_day(self, day: date) -> list[MenuToday]:
         stock = daily_stock.alias()
         query = (
             select(menus, stock.c.reserved)
             .outerjoin(stock, (stock.c.menu_id == menus.c.menu_id) & (stock.c.day == day))
             .order_by(menus.c.menu_id)
         )
-        rows = (await self._conn.execute(query)).all()
         return [
-            (
-                Menu(row.name, row.price, row.daily_portions, row.menu_id, row.on_menu),
-                row.reserved or 0,
-            )
-            for row in rows
+            MenuToday(from_row(Menu, row._asdict()), row.reserved or 0)
+            for row in await self._conn.execute(query)
         ]
 
 
-class StockRepository(SqlRepository):
+class StockRepository(_Repository):
     async def get_for_update(self, menu: Menu, day: date) -> DailyStock:
-        """The day's stock of a menu, locked against concurrent reservations until commit."""
         assert menu.menu_id is not None
         key = (daily_stock.c.menu_id == menu.menu_id) & (daily_stock.c.day == day)
         query = select(daily_stock.c.reserved).where(key).with_for_update()
         reserved = (await self._conn.execute(query)).scalar()
         if reserved is None:
-            try:
+            # Another transaction may open the day first: then lock its row below.
+            with contextlib.suppress(Duplicate):
                 async with self._conn.begin_nested():
-                    await self._conn.execute(
-                        insert(daily_stock).values(menu_id=menu.menu_id, day=day, reserved=0)
+                    await self._insert(
+                        daily_stock, {"menu_id": menu.menu_id, "day": day, "reserved": 0}
                     )
-            except IntegrityError:
-                pass  # another transaction opened the day first; lock its row below
             reserved = (await self._conn.execute(query)).scalar_one()
         return DailyStock(menu.menu_id, day, menu.daily_portions, reserved)
 
     async def save(self, stock: DailyStock) -> None:
-        await self._conn.execute(
-            update(daily_stock)
-            .where((daily_stock.c.menu_id == stock.menu_id) & (daily_stock.c.day == stock.day))
-            .values(reserved=stock.reserved)
-        )
+        key = (daily_stock.c.menu_id == stock.menu_id) & (daily_stock.c.day == stock.day)
+        await self._update(daily_stock, key, stock, ("reserved",))
 
 
-class ReservationRepository(SqlRepository):
+class ReservationRepository(_Repository):
     async def add(self, reservation: Reservation) -> None:
-        await self._insert(reservations, _reservation_row(reservation))
+        await self._insert(reservations, to_row(reservation, reservations))
 
     async def get(self, order_id: str) -> Reservation | None:
-        query = select(reservations).where(reservations.c.order_id == order_id).with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else _reservation(row._mapping)
+        return await self._locked(Reservation, reservations, reservations.c.order_id == order_id)
 
     async def save(self, reservation: Reservation) -> None:
-        await self._conn.execute(
-            update(reservations)
-            .where(reservations.c.order_id == reservation.order_id)
-            .values(
-                status=reservation.status.value,
-                reserved_at=reservation.reserved_at,
-                day=reservation.day,
-            )
-        )
+        key = reservations.c.order_id == reservation.order_id
+        await self._update(reservations, key, reservation, ("status", "reserved_at", "day"))
 
     async def count_held(self) -> int:
         query = select(func.count()).where(reservations.c.status == ReservationStatus.HELD.value)
@@ -183,22 +178,22 @@ class ReservationRepository(SqlRepository):
             .order_by(reservations.c.reserved_at)
             .limit(limit)
         )
-        return [_reservation(row._mapping) for row in await self._conn.execute(query)]
+        return [from_row(Reservation, row._asdict()) for row in await self._conn.execute(query)]
 
 
-class TicketRepository(SqlRepository):
+class TicketRepository(_Repository):
     async def add(self, ticket: CookTicket) -> CookTicket:
-        row = _ticket_row(ticket)
-        del row["cook_id"]
-        result = await self._insert(cook_tickets, row)
+        result = await self._insert(
+            cook_tickets, to_row(ticket, cook_tickets, without=("cook_id",))
+        )
         ticket.cook_id = inserted_id(result)
         return ticket
 
     async def get(self, cook_id: int) -> CookTicket | None:
-        return await self._one(cook_tickets.c.cook_id == cook_id)
+        return await self._locked(CookTicket, cook_tickets, cook_tickets.c.cook_id == cook_id)
 
     async def for_order(self, order_id: str) -> CookTicket | None:
-        return await self._one(cook_tickets.c.order_id == order_id)
+        return await self._locked(CookTicket, cook_tickets, cook_tickets.c.order_id == order_id)
 
     async def list(
         self,
@@ -213,7 +208,7 @@ class TicketRepository(SqlRepository):
             query = query.where(cook_tickets.c.status == status.value)
         if order_id is not None:
             query = query.where(cook_tickets.c.order_id == order_id)
-        return [_ticket(row._mapping) for row in await self._conn.execute(query)]
+        return [from_row(CookTicket, row._asdict()) for row in await self._conn.execute(query)]
 
     async def count_open(self) -> int:
         query = select(func.count()).where(
@@ -222,33 +217,20 @@ class TicketRepository(SqlRepository):
         return int((await self._conn.execute(query)).scalar_one())
 
     async def save(self, ticket: CookTicket) -> None:
-        await self._conn.execute(
-            update(cook_tickets)
-            .where(cook_tickets.c.cook_id == ticket.cook_id)
-            .values(status=ticket.status.value, cooked_at=ticket.cooked_at)
-        )
-
-    async def _one(self, condition: Any) -> CookTicket | None:
-        query = select(cook_tickets).where(condition).with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else _ticket(row._mapping)
+        key = cook_tickets.c.cook_id == ticket.cook_id
+        await self._update(cook_tickets, key, ticket, ("status", "cooked_at"))
 
 
-def _reservation_row(reservation: Reservation) -> dict[str, Any]:
-    return {**reservation.__dict__, "status": reservation.status.value}
+class SqlKitchenUnitOfWork(SqlUnitOfWork):
+    """The kitchen's unit of work on its database (the port: ``KitchenUnitOfWork``)."""
 
+    menus: MenuRepository
+    stock: StockRepository
+    reservations: ReservationRepository
+    tickets: TicketRepository
 
-def _ticket_row(ticket: CookTicket) -> dict[str, Any]:
-    return {**ticket.__dict__, "status": ticket.status.value}
-
-
-def _reservation(values: Any) -> Reservation:
-    fields = dict(values)
-    fields["status"] = ReservationStatus(fields["status"])
-    return Reservation(**fields)
-
-
-def _ticket(values: Any) -> CookTicket:
-    fields = dict(values)
-    fields["status"] = CookStatus(fields["status"])
-    return CookTicket(**fields)
+    def _open_repositories(self, connection: AsyncConnection) -> None:
+        self.menus = MenuRepository(connection)
+        self.stock = StockRepository(connection)
+        self.reservations = ReservationRepository(connection)
+        self.tickets = TicketRepository(connection)

@@ -24,7 +24,7 @@ from erestaurant.kitchen.domain import (
     AtCapacity,
     CookingAlreadyStarted,
     IllegalCookTransition,
-    Menu,
+    MenuToday,
     NotOnMenu,
     PortionsBelowReserved,
     ReservationMismatch,
@@ -34,7 +34,6 @@ from erestaurant.kitchen.domain import (
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform import clock
 from erestaurant.platform.access import Principal, Role
-from erestaurant.platform.domain import Duplicate
 from erestaurant.platform.errors import (
     EVERY_ROUTE,
     Conflict,
@@ -45,7 +44,7 @@ from erestaurant.platform.errors import (
     with_code,
 )
 from erestaurant.platform.schema import Camel, Id
-from erestaurant.platform.security import Access, Forbidden
+from erestaurant.platform.security import Access, Forbidden, Limit
 
 CookId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 MenuId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -146,27 +145,44 @@ BusyError = with_code(Unavailable, "KITCHEN_BUSY")
 PortionsBelowReservedError = with_code(Conflict, "PORTIONS_BELOW_RESERVED")
 
 
-def _menu_out(menu: Menu, remaining: int) -> MenuOut:
+def _menu_out(today: MenuToday) -> MenuOut:
+    menu = today.menu
     assert menu.menu_id is not None
     return MenuOut(
         menu_id=menu.menu_id,
         name=menu.name,
         price=menu.price,
         daily_portions=menu.daily_portions,
-        remaining=remaining,
+        remaining=today.remaining,
         on_menu=menu.on_menu,
     )
 
 
+def _not_found(exc: LookupError) -> NotFound:
+    return NotFound(str(exc))
+
+
 # How this service's domain errors are answered (registered once on the app).
-ERRORS: ErrorTable = {}
+ERRORS: ErrorTable = {
+    handlers.MenuNotFound: _not_found,
+    handlers.TicketNotFound: _not_found,
+    handlers.ReservationNotFound: _not_found,
+    PortionsBelowReserved: lambda exc: PortionsBelowReservedError(
+        str(exc), menuId=exc.menu_id, reserved=exc.reserved, dailyPortions=exc.asked
+    ),
+    SoldOut: lambda exc: SoldOutError(str(exc), menuId=exc.menu_id),
+    NotOnMenu: lambda exc: NotOnMenuError(str(exc), menuId=exc.menu_id),
+    IllegalCookTransition: lambda exc: IllegalTransitionError(str(exc)),
+    CookingAlreadyStarted: lambda exc: CookingStartedError(str(exc)),
+    ReservationMismatch: lambda exc: ReservationMismatchError(str(exc)),
+    AtCapacity: lambda exc: BusyError(str(exc), retry_after=exc.retry_after),
+}
 
 
 def router(
     uow: Callable[[], KitchenUnitOfWork],
     timezone: str,
     admission: Admission,
-    busy_retry_after: int,
     access: Access,
     reservation_audience: str,
 ) -> APIRouter:
@@ -185,7 +201,7 @@ def router(
         menu = await handlers.register_menu(
             handlers.RegisterMenu(body.name, body.price, body.daily_portions), uow()
         )
-        return _menu_out(menu, menu.daily_portions)
+        return _menu_out(MenuToday(menu))
 
     @api.get("/menus", response_model=list[MenuOut])
     async def list_menus(
@@ -202,14 +218,10 @@ def router(
         # kitchen's business, and asking for it is refused rather than quietly ignored.
         if everything and not who.has_any((Role.KITCHEN, Role.ADMIN)):
             raise Forbidden("only the kitchen staff see dishes taken off the menu (all=true)")
-        today = clock.business_day(clock.now(), timezone)
+        day = clock.business_day(clock.now(), timezone)
         async with uow() as tx:
-            rows = await tx.menus.list_with_reserved(today)
-        return [
-            _menu_out(menu, max(menu.daily_portions - reserved, 0))
-            for menu, reserved in rows
-            if everything or menu.on_menu
-        ]
+            menus = await tx.menus.on_day(day)
+        return [_menu_out(today) for today in menus if everything or today.menu.on_menu]
 
     @api.patch(
         "/menus/{menu_id}",
@@ -219,21 +231,13 @@ def router(
     )
     async def change_menu(menu_id: MenuId, body: MenuChange) -> MenuOut:
         cmd = handlers.ChangeMenu(menu_id, body.price, body.daily_portions, body.on_menu)
-        try:
-            today = await handlers.change_menu(cmd, uow(), timezone)
-        except handlers.MenuNotFound as exc:
-            raise NotFound(str(exc)) from None
-        except PortionsBelowReserved as exc:
-            raise PortionsBelowReservedError(
-                str(exc), menuId=menu_id, reserved=exc.reserved, dailyPortions=exc.asked
-            ) from None
-        return _menu_out(today.menu, today.remaining)
+        return _menu_out(await handlers.change_menu(cmd, uow(), timezone))
 
     @api.get("/cooks", response_model=list[CookOut], dependencies=[kitchen])
     async def list_cooks(
         status: CookStatus | None = None,
         order_id: Annotated[str | None, Query(alias="orderId", max_length=64)] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        limit: Limit = 200,
         newest_first: Annotated[
             bool,
             Query(
@@ -263,12 +267,7 @@ def router(
         dependencies=[kitchen],
     )
     async def change_cook(cook_id: CookId, body: CookChange) -> CookOut:
-        try:
-            ticket = await handlers.change_cook_status(cook_id, CookStatus(body.status), uow())
-        except handlers.TicketNotFound as exc:
-            raise NotFound(str(exc)) from None
-        except IllegalCookTransition as exc:
-            raise IllegalTransitionError(str(exc)) from None
+        ticket = await handlers.change_cook_status(cook_id, CookStatus(body.status), uow())
         return CookOut.model_validate(ticket)
 
     # -- the synchronous calls hall makes (Req/Resp) ----------------------------------------
@@ -285,24 +284,7 @@ def router(
     )
     async def reserve(body: ReservationIn, response: Response) -> ReservationOut:
         cmd = handlers.ReservePortions(body.order_id, body.menu_id, body.qty)
-        try:
-            try:
-                reservation, created = await handlers.reserve_portions(
-                    cmd, uow(), timezone, admission
-                )
-            except Duplicate:
-                # The same order id raced in twice: the first one won, answer with it.
-                reservation, created = await handlers.reserve_portions(
-                    cmd, uow(), timezone, admission
-                )
-        except AtCapacity as exc:
-            raise BusyError(str(exc), retry_after=busy_retry_after) from None
-        except SoldOut as exc:
-            raise SoldOutError(str(exc), menuId=body.menu_id) from None
-        except NotOnMenu as exc:
-            raise NotOnMenuError(str(exc), menuId=body.menu_id) from None
-        except ReservationMismatch as exc:
-            raise ReservationMismatchError(str(exc)) from None
+        reservation, created = await handlers.reserve_portions(cmd, uow(), timezone, admission)
         if not created:
             response.status_code = status.HTTP_200_OK
         return ReservationOut.model_validate(reservation)
@@ -314,12 +296,7 @@ def router(
         dependencies=[hall],
     )
     async def cancel_reservation(order_id: OrderId) -> ReservationOut:
-        try:
-            reservation = await handlers.cancel_for_order(order_id, uow())
-        except handlers.ReservationNotFound as exc:
-            raise NotFound(str(exc)) from None
-        except CookingAlreadyStarted as exc:
-            raise CookingStartedError(str(exc)) from None
+        reservation = await handlers.cancel_for_order(order_id, uow())
         return ReservationOut.model_validate(reservation)
 
     return api

@@ -20,6 +20,7 @@ def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
     admission = Admission(
         capacity=settings.max_open_orders,
         resume_below=int(settings.max_open_orders * settings.resume_fraction),
+        retry_after=settings.busy_retry_after_seconds,
     )
 
     def routes(runtime: Runtime, uow: Callable[[], KitchenUnitOfWork]) -> APIRouter:
@@ -27,7 +28,6 @@ def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
             uow,
             settings.timezone,
             admission,
-            settings.busy_retry_after_seconds,
             runtime.access,
             settings.auth_kitchen_audience,
         )
@@ -35,14 +35,14 @@ def bootstrap(settings: KitchenSettings | None = None) -> Runtime:
     runtime = relational_service(
         settings,
         adapters.TABLES,
-        KitchenUnitOfWork,
+        adapters.SqlKitchenUnitOfWork,
         handlers=handlers(settings.timezone),
         errors=api.ERRORS,
         routes=routes,
         # Hall's reservations come with tokens for the kitchen's own audience.
         audiences=(settings.auth_kitchen_audience,),
     )
-    uow = runtime.unit_of_work(KitchenUnitOfWork)
+    uow = runtime.unit_of_work(adapters.SqlKitchenUnitOfWork)
     runtime.every(
         "reservation expiry",
         max(settings.reservation_ttl_seconds / 4, 0.5),

@@ -1,27 +1,34 @@
 """The kitchen's model: menus, a day's stock of portions, reservations and cooking tickets.
 
-Standard library only. Every transition is guarded here; an illegal move raises.
+Standard library only. Every transition is guarded here; an illegal move raises. What
+happened is recorded as domain events, which ``kitchen/events.py`` turns into the
+integration events the others read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from erestaurant.contracts.statuses import CookStatus
+from erestaurant.platform.domain import Aggregate, DomainError, DomainEvent
 
 
-class KitchenError(Exception):
+class KitchenError(DomainError):
     """A request the kitchen must refuse."""
 
 
 class NotOnMenu(KitchenError):
-    pass
+    def __init__(self, menu_id: int) -> None:
+        super().__init__(f"menu {menu_id} is not on the menu")
+        self.menu_id = menu_id
 
 
 class SoldOut(KitchenError):
-    pass
+    def __init__(self, menu_id: int, remaining: int) -> None:
+        super().__init__(f"only {remaining} portion(s) left today")
+        self.menu_id = menu_id
 
 
 class IllegalCookTransition(KitchenError):
@@ -35,12 +42,12 @@ class CookingAlreadyStarted(KitchenError):
 class PortionsBelowReserved(KitchenError):
     """Fewer daily portions than are already reserved today: those were sold."""
 
-    def __init__(self, asked: int, reserved: int) -> None:
+    def __init__(self, asked: int, reserved: int, menu_id: int | None = None) -> None:
         super().__init__(
             f"{reserved} portion(s) are already reserved today: daily portions cannot be"
             f" cut to {asked}"
         )
-        self.asked, self.reserved = asked, reserved
+        self.asked, self.reserved, self.menu_id = asked, reserved, menu_id
 
 
 class ReservationMismatch(KitchenError):
@@ -48,7 +55,12 @@ class ReservationMismatch(KitchenError):
 
 
 class AtCapacity(KitchenError):
-    """The kitchen has as many open orders as it can cook: no new ones for now."""
+    """The kitchen has as many open orders as it can cook: no new ones for now; asking
+    again after ``retry_after`` seconds may find room."""
+
+    def __init__(self, capacity: int, retry_after: int) -> None:
+        super().__init__(f"the kitchen has {capacity} open orders or more")
+        self.retry_after = retry_after
 
 
 class ReservationStatus(StrEnum):
@@ -58,10 +70,13 @@ class ReservationStatus(StrEnum):
     EXPIRED = "EXPIRED"  # given back: no order came for it within the time-to-live
 
 
+# -- what happened ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class MenuEvent:
+class MenuEvent(DomainEvent):
     """What a menu records of itself when it is registered or changed: the menu as it then
-    was. The handlers publish each as an integration event."""
+    was."""
 
     menu_id: int
     name: str
@@ -79,8 +94,47 @@ class MenuWasChanged(MenuEvent):
     pass
 
 
+@dataclass(frozen=True)
+class TicketWasOpened(DomainEvent):
+    """The kitchen took an order to cook."""
+
+    cook_id: int
+    order_id: str
+    menu_id: int
+    menu_name: str
+    qty: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CookingWasStarted(DomainEvent):
+    cook_id: int
+    order_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class MealWasCooked(DomainEvent):
+    cook_id: int
+    order_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CookingWasCancelled(DomainEvent):
+    """An order was cancelled before its cooking started and its portions went back;
+    ``cook_id`` is its ticket's (None: no ticket was opened yet)."""
+
+    cook_id: int | None
+    order_id: str
+    at: datetime
+
+
+# -- menus -----------------------------------------------------------------------------------
+
+
 @dataclass
-class Menu:
+class Menu(Aggregate):
     name: str
     price: int
     daily_portions: int
@@ -88,7 +142,6 @@ class Menu:
     # False: taken off the menu. Kiosks no longer list it and new orders are refused, but
     # the orders already taken for it are still cooked.
     on_menu: bool = True
-    events: list[MenuEvent] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -118,22 +171,17 @@ class Menu:
         on_menu = self.on_menu if on_menu is None else on_menu
         _check_terms(price, portions)
         if portions < self.daily_portions and portions < reserved_today:
-            raise PortionsBelowReserved(portions, reserved_today)
+            raise PortionsBelowReserved(portions, reserved_today, self.menu_id)
         if (price, portions, on_menu) == (self.price, self.daily_portions, self.on_menu):
             return False
         self.price, self.daily_portions, self.on_menu = price, portions, on_menu
         self._record(MenuWasChanged, at)
         return True
 
-    def take_events(self) -> list[MenuEvent]:
-        """The events recorded since last taken, for the handler to publish once."""
-        taken, self.events = self.events, []
-        return taken
-
     def _record(self, kind: type[MenuEvent], at: datetime) -> None:
         if self.menu_id is None:
             raise ValueError("a menu has no id until it is stored")
-        self.events.append(
+        self.record(
             kind(self.menu_id, self.name, self.price, self.daily_portions, self.on_menu, at)
         )
 
@@ -143,8 +191,14 @@ def _check_terms(price: int, daily_portions: int) -> None:
         raise ValueError("price and daily portions cannot be negative")
 
 
+def _left(daily_portions: int, reserved: int) -> int:
+    """Portions still to be had: never below zero, though more may have been honoured than
+    there were, or the portions cut since."""
+    return max(daily_portions - reserved, 0)
+
+
 @dataclass
-class DailyStock:
+class DailyStock(Aggregate):
     """How many of a menu's portions are spoken for on one day."""
 
     menu_id: int
@@ -154,13 +208,13 @@ class DailyStock:
 
     @property
     def remaining(self) -> int:
-        return max(self.daily_portions - self.reserved, 0)
+        return _left(self.daily_portions, self.reserved)
 
     def reserve(self, qty: int) -> None:
         if qty < 1:
             raise ValueError("qty must be at least 1")
         if qty > self.remaining:
-            raise SoldOut(f"only {self.remaining} portion(s) left today")
+            raise SoldOut(self.menu_id, self.remaining)
         self.reserved += qty
 
     def honour(self, qty: int) -> None:
@@ -172,8 +226,24 @@ class DailyStock:
         self.reserved = max(self.reserved - qty, 0)
 
 
+@dataclass(frozen=True)
+class MenuToday:
+    """A menu and the portions reserved of it today, as the menu list shows it."""
+
+    menu: Menu
+    reserved: int = 0
+
+    @property
+    def remaining(self) -> int:
+        """Portions left today, by the menu's daily portions as they now are."""
+        return _left(self.menu.daily_portions, self.reserved)
+
+
+# -- reservations ----------------------------------------------------------------------------
+
+
 @dataclass
-class Reservation:
+class Reservation(Aggregate):
     """Portions set aside for one order, made before hall commits it (idempotent per order)."""
 
     order_id: str
@@ -185,6 +255,20 @@ class Reservation:
     reserved_at: datetime
     status: ReservationStatus = ReservationStatus.HELD
 
+    @classmethod
+    def hold(
+        cls,
+        order_id: str,
+        menu_id: int,
+        menu_name: str,
+        price: int,
+        qty: int,
+        day: date,
+        at: datetime,
+    ) -> Reservation:
+        """Portions of ``day``'s stock held for an order at the price it is sold at."""
+        return cls(order_id, menu_id, menu_name, price, qty, day, at)
+
     @property
     def amount(self) -> int:
         return self.price * self.qty
@@ -195,6 +279,16 @@ class Reservation:
     @property
     def given_back(self) -> bool:
         return self.status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED)
+
+    @property
+    def expired(self) -> bool:
+        """Given back by the time-to-live: its portions count no more."""
+        return self.status is ReservationStatus.EXPIRED
+
+    @property
+    def released(self) -> bool:
+        """Given back because the order was cancelled: the kitchen's side of it is done."""
+        return self.status is ReservationStatus.RELEASED
 
     def use(self) -> None:
         if self.status is ReservationStatus.RELEASED:
@@ -213,16 +307,25 @@ class Reservation:
             raise IllegalCookTransition(f"a {self.status} reservation cannot be held again")
         self.status, self.reserved_at, self.day = ReservationStatus.HELD, now, day
 
-    def release(self) -> bool:
-        """The order was cancelled: give the portions back. False if they were given back
-        already, by an earlier cancel or by the time-to-live."""
+    def release(self, at: datetime, ticket: CookTicket | None = None) -> bool:
+        """The order was cancelled: give the portions back, and record that its cooking
+        was cancelled (``ticket``: the order's, if one was opened). False if the portions
+        were given back already: by an earlier release (which changes and records nothing
+        more) or by the time-to-live."""
+        if self.released:
+            return False
         already = self.given_back
         self.status = ReservationStatus.RELEASED
+        cook_id = None if ticket is None else ticket.cook_id
+        self.record(CookingWasCancelled(cook_id, self.order_id, at))
         return not already
 
 
+# -- cooking tickets -------------------------------------------------------------------------
+
+
 @dataclass
-class CookTicket:
+class CookTicket(Aggregate):
     order_id: str
     menu_id: int
     menu_name: str
@@ -232,20 +335,53 @@ class CookTicket:
     cooked_at: datetime | None = None
     cook_id: int | None = None
 
+    @classmethod
+    def receive(
+        cls, order_id: str, menu_id: int, menu_name: str, qty: int, at: datetime
+    ) -> CookTicket:
+        """A ticket to cook a placed order (``opened`` records it once it has its id)."""
+        return cls(order_id, menu_id, menu_name, qty, received_at=at)
+
+    @classmethod
+    def of_cancelled_order(
+        cls, order_id: str, menu_id: int, menu_name: str, qty: int, at: datetime
+    ) -> CookTicket:
+        """The ticket of an order hall cancelled before it arrived here: cancelled from the
+        start, nothing to cook and nothing to tell."""
+        return cls(order_id, menu_id, menu_name, qty, received_at=at, status=CookStatus.CANCELLED)
+
+    @property
+    def cooking_started(self) -> bool:
+        """Cooking has started (or is done): the order can no longer be cancelled."""
+        return self.status in (CookStatus.COOKING, CookStatus.COOKED)
+
+    def opened(self) -> None:
+        """The ticket was stored and given its id: record that the kitchen took the order."""
+        if self.status is not CookStatus.RECEIVED:
+            raise IllegalCookTransition(f"a {self.status} ticket was not opened to cook")
+        self.record(
+            TicketWasOpened(
+                self._id(), self.order_id, self.menu_id, self.menu_name, self.qty, self.received_at
+            )
+        )
+
     def change_to(self, target: CookStatus, now: datetime) -> bool:
         """Move to ``target``; False if already there (a repeated request changes nothing)."""
         if target is self.status:
             return False
         if target is CookStatus.COOKING and self.status is CookStatus.RECEIVED:
+            self.record(CookingWasStarted(self._id(), self.order_id, now))
             self.status = CookStatus.COOKING
         elif target is CookStatus.COOKED and self.status is CookStatus.COOKING:
+            self.record(MealWasCooked(self._id(), self.order_id, now))
             self.status, self.cooked_at = CookStatus.COOKED, now
         else:
             raise IllegalCookTransition(f"a {self.status} ticket cannot become {target}")
         return True
 
     def cancel(self) -> bool:
-        """Cancel before cooking; False if already cancelled."""
+        """Cancel before cooking; False if already cancelled. (The order's reservation
+        records the cancel, whether a ticket was opened or not: Reservation.release.)"""
         if self.status is CookStatus.CANCELLED:
             return False
         if self.status is not CookStatus.RECEIVED:
@@ -253,17 +389,27 @@ class CookTicket:
         self.status = CookStatus.CANCELLED
         return True
 
+    def _id(self) -> int:
+        if self.cook_id is None:
+            raise ValueError("a ticket has no id until it is stored")
+        return self.cook_id
+
+
+# -- surge protection ------------------------------------------------------------------------
+
 
 @dataclass
 class Admission:
     """Surge protection: the kitchen stops taking orders at ``capacity`` open orders and
     takes them again once the backlog is down to ``resume_below``, by itself. The gap keeps
-    it from flapping at the edge."""
+    it from flapping at the edge. A refused order is told to come back after
+    ``retry_after`` seconds (the setting busy_retry_after_seconds)."""
 
     capacity: int
     resume_below: int
     paused: bool = False
     open_orders: int = 0  # as last counted
+    retry_after: int = 10
 
     def admits(self, open_orders: int) -> bool:
         self.open_orders = open_orders
@@ -272,3 +418,6 @@ class Admission:
         elif not self.paused and open_orders >= self.capacity:
             self.paused = True
         return not self.paused
+
+    def refusal(self) -> AtCapacity:
+        return AtCapacity(self.capacity, self.retry_after)

@@ -1,4 +1,4 @@
-"""Kitchen's use cases: plain functions over a unit of work.
+"""Kitchen's use cases: plain functions over its unit of work (the port in unit_of_work.py).
 
 Command handlers open and commit their own transaction; event handlers run inside the one
 the consumer opened for them (with the inbox row), and never commit.
@@ -11,48 +11,37 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from erestaurant.contracts import (
-    CookCancelled,
-    Cooked,
-    CookReceived,
-    CookStarted,
-    IntegrationEvent,
-    MenuChanged,
-    MenuRegistered,
-    OrderPlaced,
-)
-from erestaurant.contracts import OrderCancelled as OrderCancelledEvent
+from erestaurant.contracts import OrderCancelled, OrderPlaced
 from erestaurant.contracts.statuses import CookStatus
 from erestaurant.kitchen.domain import (
     Admission,
-    AtCapacity,
     CookTicket,
     DailyStock,
+    KitchenError,
     Menu,
-    MenuEvent,
-    MenuWasChanged,
-    MenuWasRegistered,
+    MenuToday,
     NotOnMenu,
     Reservation,
     ReservationMismatch,
-    ReservationStatus,
 )
+from erestaurant.kitchen.events import publish
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform import clock
 from erestaurant.platform.consumer import Handlers
+from erestaurant.platform.domain import Duplicate
 
 log = logging.getLogger(__name__)
 
 
-class TicketNotFound(LookupError):
+class TicketNotFound(KitchenError, LookupError):
     pass
 
 
-class ReservationNotFound(LookupError):
+class ReservationNotFound(KitchenError, LookupError):
     pass
 
 
-class MenuNotFound(LookupError):
+class MenuNotFound(KitchenError, LookupError):
     pass
 
 
@@ -74,14 +63,6 @@ class ChangeMenu:
 
 
 @dataclass(frozen=True)
-class MenuToday:
-    """A menu and its portions left today, as the menu list shows it."""
-
-    menu: Menu
-    remaining: int
-
-
-@dataclass(frozen=True)
 class ReservePortions:
     order_id: str
     menu_id: int
@@ -92,7 +73,7 @@ async def register_menu(cmd: RegisterMenu, uow: KitchenUnitOfWork) -> Menu:
     async with uow:
         menu = await uow.menus.add(Menu(cmd.name, cmd.price, cmd.daily_portions))
         menu.registered(clock.now())
-        _publish(menu, uow)
+        publish(uow, menu)
         await uow.commit()
     log.info(
         "menu %s registered: %s at %d won, %d a day",
@@ -126,7 +107,7 @@ async def change_menu(cmd: ChangeMenu, uow: KitchenUnitOfWork, timezone: str) ->
         )
         if changed:
             await uow.menus.save(menu)
-            _publish(menu, uow)
+            publish(uow, menu)
             await uow.commit()
             log.info(
                 "menu %s changed: %d won, %d a day, %s",
@@ -135,34 +116,7 @@ async def change_menu(cmd: ChangeMenu, uow: KitchenUnitOfWork, timezone: str) ->
                 menu.daily_portions,
                 "on the menu" if menu.on_menu else "off the menu",
             )
-    return MenuToday(menu, max(menu.daily_portions - stock.reserved, 0))
-
-
-def _publish(menu: Menu, uow: KitchenUnitOfWork) -> None:
-    for event in menu.take_events():
-        uow.emit(_integration_event(event))
-
-
-def _integration_event(event: MenuEvent) -> IntegrationEvent:
-    # The wire contracts are apart from the domain's events, so either can change alone.
-    if isinstance(event, MenuWasRegistered):
-        return MenuRegistered(
-            menu_id=event.menu_id,
-            name=event.name,
-            price=event.price,
-            daily_portions=event.daily_portions,
-            on_menu=event.on_menu,
-            registered_at=event.at,
-        )
-    assert isinstance(event, MenuWasChanged)
-    return MenuChanged(
-        menu_id=event.menu_id,
-        name=event.name,
-        price=event.price,
-        daily_portions=event.daily_portions,
-        on_menu=event.on_menu,
-        changed_at=event.at,
-    )
+    return MenuToday(menu, stock.reserved)
 
 
 async def reserve_portions(
@@ -173,18 +127,28 @@ async def reserve_portions(
     Returns the reservation and whether it was made now (False: an earlier call made it).
     A new order is refused while the kitchen is at capacity (surge protection).
     """
+    try:
+        return await _reserve(cmd, uow, timezone, admission)
+    except Duplicate:
+        # The same order id raced in twice: the first one won, answer with it.
+        return await _reserve(cmd, uow, timezone, admission)
+
+
+async def _reserve(
+    cmd: ReservePortions, uow: KitchenUnitOfWork, timezone: str, admission: Admission
+) -> tuple[Reservation, bool]:
     async with uow:
         existing = await uow.reservations.get(cmd.order_id)
         if existing is not None:
             if not existing.same_request(cmd.menu_id, cmd.qty):
                 raise ReservationMismatch(f"order {cmd.order_id} was reserved for another meal")
-            if existing.status is not ReservationStatus.EXPIRED:
+            if not existing.expired:
                 return existing, False
         menu = await uow.menus.get(cmd.menu_id)
         if menu is None or not menu.on_menu:
-            raise NotOnMenu(f"menu {cmd.menu_id} is not on the menu")
-        if existing is None and not await _admits(admission, uow):
-            raise AtCapacity(f"the kitchen has {admission.capacity} open orders or more")
+            raise NotOnMenu(cmd.menu_id)
+        if existing is None:
+            await _admit(admission, uow)
         now = clock.now()
         stock = await uow.stock.get_for_update(menu, clock.business_day(now, timezone))
         stock.reserve(cmd.qty)
@@ -194,21 +158,16 @@ async def reserve_portions(
             await uow.reservations.save(existing)
             await uow.commit()
             return existing, False
-        reservation = Reservation(
-            order_id=cmd.order_id,
-            menu_id=cmd.menu_id,
-            menu_name=menu.name,
-            price=menu.price,
-            qty=cmd.qty,
-            day=stock.day,
-            reserved_at=now,
+        reservation = Reservation.hold(
+            cmd.order_id, cmd.menu_id, menu.name, menu.price, cmd.qty, stock.day, now
         )
         await uow.reservations.add(reservation)
         await uow.commit()
     return reservation, True
 
 
-async def _admits(admission: Admission, uow: KitchenUnitOfWork) -> bool:
+async def _admit(admission: Admission, uow: KitchenUnitOfWork) -> None:
+    """Raise AtCapacity if surge protection refuses new orders now."""
     was_paused = admission.paused
     admitted = admission.admits(await _open_orders(uow))
     if admission.paused != was_paused:
@@ -218,7 +177,8 @@ async def _admits(admission: Admission, uow: KitchenUnitOfWork) -> bool:
             )
         else:
             log.warning("surge protection: %d open orders, orders resumed", admission.open_orders)
-    return admitted
+    if not admitted:
+        raise admission.refusal()
 
 
 async def _open_orders(uow: KitchenUnitOfWork) -> int:
@@ -255,10 +215,7 @@ async def cancel_for_order(order_id: str, uow: KitchenUnitOfWork) -> Reservation
         reservation = await uow.reservations.get(order_id)
         if reservation is None:
             raise ReservationNotFound(f"no reservation for order {order_id}")
-        ticket = await uow.tickets.for_order(order_id)
-        if ticket is not None and ticket.cancel():
-            await uow.tickets.save(ticket)
-        await _cancel(reservation, ticket, uow)
+        await _cancel(reservation, await uow.tickets.for_order(order_id), uow)
         await uow.commit()
     return reservation
 
@@ -270,13 +227,9 @@ async def change_cook_status(
         ticket = await uow.tickets.get(cook_id)
         if ticket is None:
             raise TicketNotFound(f"no cooking ticket {cook_id}")
-        now = clock.now()
-        if ticket.change_to(target, now):
+        if ticket.change_to(target, clock.now()):
             await uow.tickets.save(ticket)
-            if target is CookStatus.COOKING:
-                uow.emit(CookStarted(cook_id=cook_id, order_id=ticket.order_id, started_at=now))
-            else:
-                uow.emit(Cooked(cook_id=cook_id, order_id=ticket.order_id, cooked_at=now))
+            publish(uow, ticket)
             await uow.commit()
     return ticket
 
@@ -292,18 +245,11 @@ async def open_ticket(event: OrderPlaced, uow: KitchenUnitOfWork, timezone: str)
     reservation = await uow.reservations.get(event.order_id)
     if reservation is None:
         reservation = await _reserve_after_the_fact(event, uow, timezone)
-    ticket = CookTicket(
-        order_id=event.order_id,
-        menu_id=event.menu_id,
-        menu_name=event.menu_name,
-        qty=event.qty,
-        received_at=clock.now(),
-    )
-    if reservation.status is ReservationStatus.RELEASED:
-        ticket.status = CookStatus.CANCELLED
-        await uow.tickets.add(ticket)
+    order = (event.order_id, event.menu_id, event.menu_name, event.qty, clock.now())
+    if reservation.released:
+        await uow.tickets.add(CookTicket.of_cancelled_order(*order))
         return
-    if reservation.status is ReservationStatus.EXPIRED:
+    if reservation.expired:
         # The order came after its reservation expired (its event was held up): the
         # employee was told yes, so its portions are counted again and it is cooked.
         log.warning(
@@ -312,18 +258,9 @@ async def open_ticket(event: OrderPlaced, uow: KitchenUnitOfWork, timezone: str)
         await _count_again(reservation, uow)
     reservation.use()
     await uow.reservations.save(reservation)
-    await uow.tickets.add(ticket)
-    assert ticket.cook_id is not None
-    uow.emit(
-        CookReceived(
-            cook_id=ticket.cook_id,
-            order_id=ticket.order_id,
-            menu_id=ticket.menu_id,
-            menu_name=ticket.menu_name,
-            qty=ticket.qty,
-            received_at=ticket.received_at,
-        )
-    )
+    ticket = await uow.tickets.add(CookTicket.receive(*order))
+    ticket.opened()
+    publish(uow, ticket)
 
 
 async def _reserve_after_the_fact(
@@ -338,51 +275,46 @@ async def _reserve_after_the_fact(
         stock = await uow.stock.get_for_update(menu, day)
         stock.honour(event.qty)
         await uow.stock.save(stock)
-    reservation = Reservation(
-        order_id=event.order_id,
-        menu_id=event.menu_id,
-        menu_name=event.menu_name,
-        price=event.amount // max(event.qty, 1),
-        qty=event.qty,
-        day=day,
-        reserved_at=event.ordered_at,
+    reservation = Reservation.hold(
+        event.order_id,
+        event.menu_id,
+        event.menu_name,
+        event.amount // max(event.qty, 1),
+        event.qty,
+        day,
+        event.ordered_at,
     )
     await uow.reservations.add(reservation)
     return reservation
 
 
-async def confirm_cancellation(event: OrderCancelledEvent, uow: KitchenUnitOfWork) -> None:
+async def confirm_cancellation(event: OrderCancelled, uow: KitchenUnitOfWork) -> None:
     """Hall cancelled an order. Hall asked the kitchen first, so normally this finds the
     ticket already cancelled; it matters when that call was lost half-way."""
     reservation = await uow.reservations.get(event.order_id)
-    if reservation is None or reservation.status is ReservationStatus.RELEASED:
+    if reservation is None or reservation.released:
         return
     ticket = await uow.tickets.for_order(event.order_id)
-    if ticket is not None and ticket.status in (CookStatus.COOKING, CookStatus.COOKED):
+    if ticket is not None and ticket.cooking_started:
         log.error("order %s cancelled in hall but its ticket is %s", event.order_id, ticket.status)
         return
-    if ticket is not None and ticket.cancel():
-        await uow.tickets.save(ticket)
     await _cancel(reservation, ticket, uow)
 
 
 async def _cancel(
     reservation: Reservation, ticket: CookTicket | None, uow: KitchenUnitOfWork
 ) -> None:
-    """The kitchen's side of a cancelled order, once: portions back, CookCancelled out."""
-    if reservation.status is ReservationStatus.RELEASED:
+    """The kitchen's side of a cancelled order, once: ticket cancelled, portions back,
+    CookCancelled out. A ticket already cooking raises CookingAlreadyStarted."""
+    if ticket is not None and ticket.cancel():
+        await uow.tickets.save(ticket)
+    if reservation.released:
         return
-    if reservation.release():
+    if reservation.release(clock.now(), ticket):
         await _give_back(reservation, uow)
     else:  # the time-to-live gave the portions back already
         await uow.reservations.save(reservation)
-    uow.emit(
-        CookCancelled(
-            cook_id=ticket.cook_id if ticket else None,
-            order_id=reservation.order_id,
-            cancelled_at=clock.now(),
-        )
-    )
+    publish(uow, reservation)
 
 
 async def _give_back(reservation: Reservation, uow: KitchenUnitOfWork) -> None:
@@ -408,5 +340,5 @@ def handlers(timezone: str) -> Handlers:
     """The events the kitchen follows; days are counted in the cafeteria's time zone."""
     return {
         OrderPlaced: functools.partial(open_ticket, timezone=timezone),
-        OrderCancelledEvent: confirm_cancellation,
+        OrderCancelled: confirm_cancellation,
     }

@@ -1,14 +1,15 @@
-"""Notification's table and repository (SQLAlchemy Core, engine-neutral)."""
+"""Notification's table, repository and unit of work in SQL (SQLAlchemy Core, engine-neutral)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Column, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erestaurant.contracts.statuses import MessageStatus
 from erestaurant.notification.domain import Message
 from erestaurant.platform.db import UTCDateTime
-from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.repository import SqlRepository, from_row, to_row
 from erestaurant.platform.tables import ServiceTables
+from erestaurant.platform.uow import SqlUnitOfWork
 
 TABLES = ServiceTables()
 
@@ -27,15 +28,12 @@ messages = Table(
 
 class MessageRepository(SqlRepository):
     async def add(self, message: Message) -> None:
-        await self._insert(messages, {**message.__dict__, "status": message.status.value})
+        await self._insert(messages, to_row(message, messages))
 
     async def for_order(self, order_id: str) -> Message | None:
-        row = (
-            await self._conn.execute(
-                select(messages).where(messages.c.order_id == order_id).with_for_update()
-            )
-        ).first()
-        return None if row is None else _message(row._mapping)
+        query = select(messages).where(messages.c.order_id == order_id).with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else from_row(Message, row._mapping)
 
     async def of_employee(self, employee_card_no: str, limit: int) -> list[Message]:
         query = (
@@ -44,10 +42,11 @@ class MessageRepository(SqlRepository):
             .order_by(messages.c.sent_at.desc())
             .limit(limit)
         )
-        return [_message(row._mapping) for row in await self._conn.execute(query)]
+        return [from_row(Message, row._mapping) for row in await self._conn.execute(query)]
 
 
-def _message(values: object) -> Message:
-    fields = dict(values)  # type: ignore[call-overload]
-    fields["status"] = MessageStatus(fields["status"])
-    return Message(**fields)
+class SqlNotificationUnitOfWork(SqlUnitOfWork):
+    messages: MessageRepository
+
+    def _open_repositories(self, connection: AsyncConnection) -> None:
+        self.messages = MessageRepository(connection)

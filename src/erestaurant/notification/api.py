@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from erestaurant.contracts.statuses import MessageStatus
 from erestaurant.notification.unit_of_work import NotificationUnitOfWork
 from erestaurant.platform.access import Principal, Role
 from erestaurant.platform.errors import EVERY_ROUTE, ErrorTable, answers
 from erestaurant.platform.schema import Camel
-from erestaurant.platform.security import Access, card_to_read
+from erestaurant.platform.security import Access, Limit, card_query, card_to_read
 
 
 class MessageOut(Camel):
@@ -38,16 +37,8 @@ def router(uow: Callable[[], NotificationUnitOfWork], access: Access) -> APIRout
     @api.get("/messages", response_model=list[MessageOut])
     async def messages(
         who: Principal = employee,
-        employee_card_no: Annotated[
-            str | None,
-            Query(
-                alias="employeeCardNo",
-                min_length=1,
-                max_length=32,
-                description="Whose messages; an employee's own if left out.",
-            ),
-        ] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        employee_card_no: str | None = card_query("messages"),
+        limit: Limit = 100,
     ) -> list[MessageOut]:
         card = card_to_read(who, employee_card_no)
         async with uow() as tx:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from erestaurant.notification import adapters, api
 from erestaurant.notification.handlers import HANDLERS
 from erestaurant.notification.settings import NotificationSettings
-from erestaurant.notification.unit_of_work import NotificationUnitOfWork
 from erestaurant.platform.runtime import Runtime
 from erestaurant.platform.service import relational_service
 
@@ -15,7 +14,7 @@ def bootstrap(settings: NotificationSettings | None = None) -> Runtime:
     return relational_service(
         settings,
         adapters.TABLES,
-        NotificationUnitOfWork,
+        adapters.SqlNotificationUnitOfWork,
         handlers=HANDLERS,
         errors=api.ERRORS,
         routes=lambda runtime, uow: api.router(uow, runtime.access),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from erestaurant.contracts import MealReadyMessageSent, OrderCompleted
-from erestaurant.notification.domain import meal_ready
+from erestaurant.contracts import OrderCompleted
+from erestaurant.notification.domain import Message
+from erestaurant.notification.events import publish
 from erestaurant.notification.unit_of_work import NotificationUnitOfWork
 from erestaurant.platform import clock
 from erestaurant.platform.consumer import Handlers
@@ -16,18 +17,11 @@ log = logging.getLogger(__name__)
 async def send_meal_ready(event: OrderCompleted, uow: NotificationUnitOfWork) -> None:
     if await uow.messages.for_order(event.order_id) is not None:
         return
-    message = meal_ready(
+    message = Message.meal_ready(
         event.order_id, event.employee_card_no, event.menu_name, event.qty, clock.now()
     )
     await uow.messages.add(message)
-    uow.emit(
-        MealReadyMessageSent(
-            order_id=message.order_id,
-            employee_card_no=message.employee_card_no,
-            channel=message.channel,
-            sent_at=message.sent_at,
-        )
-    )
+    publish(uow, message)
     log.info("told card %s that order %s is ready", message.employee_card_no, message.order_id)
 
 

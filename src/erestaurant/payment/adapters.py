@@ -1,25 +1,22 @@
-"""Payment's tables and repositories (SQLAlchemy Core, engine-neutral)."""
+"""Payment's tables and repositories (SQLAlchemy Core, engine-neutral), and its SQL unit of
+work: the port of payment/unit_of_work.py on a relational database."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Integer,
-    String,
-    Table,
-    UniqueConstraint,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Column, Integer, String, Table, UniqueConstraint, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.contracts.statuses import PaymentStatus
-from erestaurant.payment.domain import Employee, Payment
+from erestaurant.payment.domain import Deduction, Employee, OrderTerms, Payment
 from erestaurant.platform.db import ID, UTCDateTime, inserted_id
-from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.repository import SqlRepository, from_row, to_row
 from erestaurant.platform.tables import ServiceTables
+from erestaurant.platform.uow import SqlUnitOfWork
 
 TABLES = ServiceTables()
 
@@ -47,54 +44,54 @@ payments = Table(
     Column("deducted_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     # One payment per order: the second insert for an order fails instead of charging twice.
+    # A backstop of the rule in payment/domain.py ("Deducted once, and only when cooked").
     UniqueConstraint("order_id"),
 )
 
 
 class EmployeeRepository(SqlRepository):
     async def add(self, employee: Employee) -> None:
-        await self._insert(employees, employee.__dict__)
+        await self._insert(employees, to_row(employee, employees))
 
     async def get(self, employee_card_no: str, *, for_update: bool = False) -> Employee | None:
         query = select(employees).where(employees.c.employee_card_no == employee_card_no)
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return None if row is None else Employee(**row._mapping)
+        return None if row is None else from_row(Employee, row._asdict())
 
     async def save(self, employee: Employee) -> None:
-        values = dict(employee.__dict__)
-        del values["employee_card_no"]
         await self._conn.execute(
             update(employees)
             .where(employees.c.employee_card_no == employee.employee_card_no)
-            .values(**values)
+            .values(**to_row(employee, employees, without=("employee_card_no",)))
         )
 
     async def list(self) -> list[Employee]:
         query = select(employees).order_by(employees.c.employee_card_no)
-        return [Employee(**row._mapping) for row in await self._conn.execute(query)]
+        return [from_row(Employee, row._asdict()) for row in await self._conn.execute(query)]
 
 
 class PaymentRepository(SqlRepository):
-    async def add(self, payment: Payment) -> Payment:
-        values = _row(payment)
-        del values["payment_id"]
-        result = await self._insert(payments, values)
-        payment.payment_id = inserted_id(result)
-        return payment
+    async def add(self, order_id: str, created_at: datetime) -> Payment:
+        values = {
+            "order_id": order_id,
+            "created_at": created_at,
+            "status": PaymentStatus.PENDING.value,
+        }
+        result = await self._insert(payments, values)  # the unique key: see domain.py
+        return Payment(inserted_id(result), order_id, created_at)
 
     async def for_order(self, order_id: str) -> Payment | None:
-        row = (
-            await self._conn.execute(
-                select(payments).where(payments.c.order_id == order_id).with_for_update()
-            )
-        ).first()
-        return None if row is None else _payment(row._mapping)
+        # FOR UPDATE: two replicas handling the two halves of one order take turns, each
+        # reading what the other saved. A backstop of the rule in payment/domain.py
+        # ("Deducted once, and only when cooked").
+        query = select(payments).where(payments.c.order_id == order_id).with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else _payment(row._asdict())
 
     async def save(self, payment: Payment) -> None:
-        values = _row(payment)
-        del values["payment_id"], values["order_id"], values["created_at"]
+        values = to_row(payment, payments, without=("payment_id", "order_id", "created_at"))
         await self._conn.execute(
             update(payments).where(payments.c.payment_id == payment.payment_id).values(**values)
         )
@@ -109,10 +106,9 @@ class PaymentRepository(SqlRepository):
             )
             .order_by(payments.c.payment_id)
         )
-        return [_payment(row._mapping) for row in await self._conn.execute(query)]
+        return [_payment(row._asdict()) for row in await self._conn.execute(query)]
 
     async def payroll(self, pay_period: str) -> list[tuple[str, str, int, int]]:
-        """(card, name, deductions, total) for every employee with deductions in the period."""
         query = (
             select(
                 payments.c.employee_card_no,
@@ -131,11 +127,24 @@ class PaymentRepository(SqlRepository):
         return [(r[0], r[1], int(r[2]), int(r[3])) for r in await self._conn.execute(query)]
 
 
-def _row(payment: Payment) -> dict[str, Any]:
-    return {**payment.__dict__, "status": payment.status.value}
+def _payment(row: Mapping[str, Any]) -> Payment:
+    """A payment from its flat row: the order's terms and the deduction as the values the
+    domain holds them in (the row's columns are the payment's flat properties)."""
+    card: str | None = row["employee_card_no"]
+    amount: int | None = row["amount"]
+    deducted_at: datetime | None = row["deducted_at"]
+    return dataclasses.replace(
+        from_row(Payment, row),
+        terms=None if card is None or amount is None else OrderTerms(card, amount),
+        card_from_cancel=card if amount is None else None,
+        deduction=None if deducted_at is None else Deduction(row["pay_period"], deducted_at),
+    )
 
 
-def _payment(values: Any) -> Payment:
-    fields = dict(values)
-    fields["status"] = PaymentStatus(fields["status"])
-    return Payment(**fields)
+class SqlPaymentUnitOfWork(SqlUnitOfWork):
+    employees: EmployeeRepository
+    payments: PaymentRepository
+
+    def _open_repositories(self, connection: AsyncConnection) -> None:
+        self.employees = EmployeeRepository(connection)
+        self.payments = PaymentRepository(connection)

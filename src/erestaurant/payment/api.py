@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Response, status
 from pydantic import Field, StrictStr
 
 from erestaurant.contracts.statuses import PaymentStatus
 from erestaurant.payment import handlers
-from erestaurant.payment.domain import CardAlreadyRegistered, CardDeactivated
+from erestaurant.payment.domain import CardAlreadyRegistered, CardDeactivated, EmployeeNotFound
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform.access import Principal, Role
 from erestaurant.platform.errors import (
@@ -26,7 +26,7 @@ from erestaurant.platform.errors import (
     with_code,
 )
 from erestaurant.platform.schema import Camel, CardNo
-from erestaurant.platform.security import Access, card_to_read
+from erestaurant.platform.security import Access, card_query, card_to_read
 
 PayPeriod = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
 EmployeeCardNo = Annotated[str, Path(max_length=32)]
@@ -82,7 +82,11 @@ CardDeactivatedError = with_code(Unprocessable, "CARD_DEACTIVATED")
 
 
 # How this service's domain errors are answered (registered once on the app).
-ERRORS: ErrorTable = {}
+ERRORS: ErrorTable = {
+    CardAlreadyRegistered: lambda exc: CardTakenError(str(exc)),
+    CardDeactivated: lambda exc: CardDeactivatedError(str(exc)),
+    EmployeeNotFound: lambda exc: NotFound(str(exc)),
+}
 
 
 def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
@@ -102,10 +106,7 @@ def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
     )
     async def register_employee(body: NewEmployee, response: Response) -> EmployeeOut:
         cmd = handlers.RegisterEmployee(body.employee_card_no, body.name)
-        try:
-            employee, created = await handlers.register_employee(cmd, uow())
-        except CardAlreadyRegistered as exc:
-            raise CardTakenError(str(exc)) from None
+        employee, created = await handlers.register_employee(cmd, uow())
         if not created:
             response.status_code = status.HTTP_200_OK
         return EmployeeOut.model_validate(employee)
@@ -120,10 +121,7 @@ def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
         employee_card_no: EmployeeCardNo, who: Principal = payroll_or_employee
     ) -> EmployeeOut:
         card_to_read(who, employee_card_no, Role.PAYROLL)
-        async with uow() as tx:
-            employee = await tx.employees.get(employee_card_no)
-        if employee is None:
-            raise NotFound(f"no payroll account for card {employee_card_no}")
+        employee = await handlers.get_employee(employee_card_no, uow())
         return EmployeeOut.model_validate(employee)
 
     @api.post(
@@ -133,10 +131,7 @@ def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
         dependencies=[payroll_office],
     )
     async def deactivate_employee(employee_card_no: EmployeeCardNo) -> EmployeeOut:
-        try:
-            employee = await handlers.deactivate_employee(employee_card_no, uow())
-        except handlers.EmployeeNotFound as exc:
-            raise NotFound(str(exc)) from None
+        employee = await handlers.deactivate_employee(employee_card_no, uow())
         return EmployeeOut.model_validate(employee)
 
     @api.put(
@@ -149,26 +144,13 @@ def router(uow: Callable[[], PaymentUnitOfWork], access: Access) -> APIRouter:
         employee_card_no: EmployeeCardNo, body: NewPin, who: Principal = payroll_or_employee
     ) -> Response:
         card_to_read(who, employee_card_no, Role.PAYROLL)  # an employee sets their own only
-        try:
-            await handlers.set_pin(handlers.SetPin(employee_card_no, body.pin), uow())
-        except handlers.EmployeeNotFound as exc:
-            raise NotFound(str(exc)) from None
-        except CardDeactivated as exc:
-            raise CardDeactivatedError(str(exc)) from None
+        await handlers.set_pin(handlers.SetPin(employee_card_no, body.pin), uow())
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @api.get("/payments", response_model=list[PaymentOut], responses=answers(404))
     async def list_payments(
         who: Principal = payroll_or_employee,
-        employee_card_no: Annotated[
-            str | None,
-            Query(
-                alias="employeeCardNo",
-                min_length=1,
-                max_length=32,
-                description="Whose deductions; an employee's own if left out.",
-            ),
-        ] = None,
+        employee_card_no: str | None = card_query("deductions"),
     ) -> list[PaymentOut]:
         card = card_to_read(who, employee_card_no, Role.PAYROLL)
         async with uow() as tx:

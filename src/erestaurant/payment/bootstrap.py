@@ -5,7 +5,6 @@ from __future__ import annotations
 from erestaurant.payment import adapters, api
 from erestaurant.payment.handlers import handlers
 from erestaurant.payment.settings import PaymentSettings
-from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform.runtime import Runtime
 from erestaurant.platform.service import relational_service
 
@@ -15,7 +14,7 @@ def bootstrap(settings: PaymentSettings | None = None) -> Runtime:
     return relational_service(
         settings,
         adapters.TABLES,
-        PaymentUnitOfWork,
+        adapters.SqlPaymentUnitOfWork,
         handlers=handlers(settings.timezone),
         errors=api.ERRORS,
         routes=lambda runtime, uow: api.router(uow, runtime.access),

@@ -1,5 +1,5 @@
 """Payment's use cases: open and close payroll accounts, set kiosk PINs, and deduct each
-completed order once."""
+completed order once (the rule is the domain's: payment/domain.py)."""
 
 from __future__ import annotations
 
@@ -7,27 +7,21 @@ import functools
 import logging
 from dataclasses import dataclass, field
 
-from erestaurant.contracts import (
-    Cooked,
-    EmployeeDeactivated,
-    EmployeePinSet,
-    EmployeeRegistered,
-    OrderCancelled,
-    OrderPlaced,
-    PaymentCancelled,
-    PaymentDeducted,
+from erestaurant.contracts import Cooked, OrderCancelled, OrderPlaced
+from erestaurant.payment.domain import (
+    DeductionStands,
+    Employee,
+    EmployeeNotFound,
+    IllegalPaymentTransition,
+    Payment,
 )
-from erestaurant.payment.domain import Employee, IllegalPaymentTransition, Payment
+from erestaurant.payment.events import publish
 from erestaurant.payment.pins import hash_pin
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform import clock
 from erestaurant.platform.consumer import Handlers
 
 log = logging.getLogger(__name__)
-
-
-class EmployeeNotFound(LookupError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -48,19 +42,13 @@ async def register_employee(cmd: RegisterEmployee, uow: PaymentUnitOfWork) -> tu
     async with uow:
         employee = await uow.employees.get(cmd.employee_card_no, for_update=True)
         if employee is None:
-            employee = Employee(cmd.employee_card_no, cmd.name, clock.now())
+            employee = Employee.register(cmd.employee_card_no, cmd.name, clock.now())
             await uow.employees.add(employee)
         elif employee.register_again(cmd.name, clock.now()):  # raises CardAlreadyRegistered
             await uow.employees.save(employee)
         else:
             return employee, False
-        uow.emit(
-            EmployeeRegistered(
-                employee_card_no=employee.employee_card_no,
-                name=employee.name,
-                registered_at=employee.registered_at,
-            )
-        )
+        publish(uow, employee)
         await uow.commit()
     log.info("payroll account opened for card %s", employee.employee_card_no)
     return employee, True
@@ -72,14 +60,8 @@ async def deactivate_employee(employee_card_no: str, uow: PaymentUnitOfWork) -> 
         employee = await _employee(employee_card_no, uow)
         if not employee.deactivate(clock.now()):
             return employee
-        assert employee.deactivated_at is not None
         await uow.employees.save(employee)
-        uow.emit(
-            EmployeeDeactivated(
-                employee_card_no=employee.employee_card_no,
-                deactivated_at=employee.deactivated_at,
-            )
-        )
+        publish(uow, employee)
         await uow.commit()
     log.info("payroll account of card %s deactivated", employee_card_no)
     return employee
@@ -91,21 +73,26 @@ async def set_pin(cmd: SetPin, uow: PaymentUnitOfWork) -> None:
     pin_hash = await hash_pin(cmd.pin)
     async with uow:
         employee = await _employee(cmd.employee_card_no, uow)
-        set_at = employee.set_pin(pin_hash, clock.now())  # raises CardDeactivated
+        employee.set_pin(pin_hash, clock.now())  # raises CardDeactivated
         await uow.employees.save(employee)
-        uow.emit(
-            EmployeePinSet(
-                employee_card_no=employee.employee_card_no, pin_hash=pin_hash, set_at=set_at
-            )
-        )
+        publish(uow, employee)
         await uow.commit()
     log.info("kiosk PIN of card %s set", cmd.employee_card_no)
+
+
+async def get_employee(employee_card_no: str, uow: PaymentUnitOfWork) -> Employee:
+    """The card's payroll account; EmployeeNotFound if it has none."""
+    async with uow:
+        employee = await uow.employees.get(employee_card_no)
+    if employee is None:
+        raise EmployeeNotFound(employee_card_no)
+    return employee
 
 
 async def _employee(employee_card_no: str, uow: PaymentUnitOfWork) -> Employee:
     employee = await uow.employees.get(employee_card_no, for_update=True)
     if employee is None:
-        raise EmployeeNotFound(f"no payroll account for card {employee_card_no}")
+        raise EmployeeNotFound(employee_card_no)
     return employee
 
 
@@ -114,16 +101,17 @@ async def _employee(employee_card_no: str, uow: PaymentUnitOfWork) -> Employee:
 
 async def _payment_for(order_id: str, uow: PaymentUnitOfWork) -> Payment:
     payment = await uow.payments.for_order(order_id)
-    if payment is None:
-        payment = await uow.payments.add(Payment(order_id=order_id, created_at=clock.now()))
-    return payment
+    return payment or await uow.payments.add(order_id, clock.now())
 
 
 async def record_order(event: OrderPlaced, uow: PaymentUnitOfWork, timezone: str) -> None:
     payment = await _payment_for(event.order_id, uow)
-    payment.learn_order(event.employee_card_no, event.amount)
+    try:
+        payment.learn_order(event.employee_card_no, event.amount)  # a negative amount raises
+    except DeductionStands as exc:
+        log.error("order %s: %s; the deduction stands", event.order_id, exc)
+        return
     await _deduct_if_due(payment, uow, timezone)
-    await uow.payments.save(payment)
 
 
 async def record_cooked(event: Cooked, uow: PaymentUnitOfWork, timezone: str) -> None:
@@ -134,58 +122,33 @@ async def record_cooked(event: Cooked, uow: PaymentUnitOfWork, timezone: str) ->
         log.error("order %s: %s; nothing deducted", event.order_id, exc)
         return
     await _deduct_if_due(payment, uow, timezone)
-    await uow.payments.save(payment)
 
 
 async def cancel_payment(event: OrderCancelled, uow: PaymentUnitOfWork) -> None:
     payment = await _payment_for(event.order_id, uow)
     try:
-        cancelled = payment.cancel()
+        cancelled = payment.cancel(event.employee_card_no, clock.now())
     except IllegalPaymentTransition as exc:
         log.error("order %s cancelled after its deduction: %s", event.order_id, exc)
         return
-    if not cancelled:
-        return
-    payment.employee_card_no = payment.employee_card_no or event.employee_card_no
-    await uow.payments.save(payment)
-    assert payment.payment_id is not None
-    uow.emit(
-        PaymentCancelled(
-            payment_id=payment.payment_id,
-            order_id=payment.order_id,
-            employee_card_no=payment.employee_card_no,
-            cancelled_at=clock.now(),
-        )
-    )
+    if cancelled:
+        await uow.payments.save(payment)
+        publish(uow, payment)
 
 
 async def _deduct_if_due(payment: Payment, uow: PaymentUnitOfWork, timezone: str) -> None:
-    if not payment.due:
-        return
-    assert payment.cooked_at is not None
-    now = clock.now()
-    payment.deduct(now, clock.pay_period(payment.cooked_at, timezone))
-    assert payment.payment_id is not None
-    assert payment.employee_card_no is not None
-    assert payment.amount is not None
-    assert payment.pay_period is not None
-    uow.emit(
-        PaymentDeducted(
-            payment_id=payment.payment_id,
-            order_id=payment.order_id,
-            employee_card_no=payment.employee_card_no,
-            amount=payment.amount,
-            pay_period=payment.pay_period,
-            deducted_at=now,
+    pay_period = functools.partial(clock.pay_period, timezone=timezone)
+    deducted = payment.deduct(clock.now(), pay_period) if payment.due else None
+    await uow.payments.save(payment)
+    publish(uow, payment)
+    if deducted is not None:
+        log.info(
+            "deducted %d won from card %s for order %s (%s)",
+            deducted.amount,
+            deducted.employee_card_no,
+            deducted.order_id,
+            deducted.pay_period,
         )
-    )
-    log.info(
-        "deducted %d won from card %s for order %s (%s)",
-        payment.amount,
-        payment.employee_card_no,
-        payment.order_id,
-        payment.pay_period,
-    )
 
 
 def handlers(timezone: str) -> Handlers:

@@ -2,7 +2,9 @@
 
 The inbox row and the handler's effect share one transaction; the message is acked only
 after that commit. A crash before the ack means a redelivery, which the inbox turns into a
-no-op. A failing handler's message is redelivered later, with a growing delay.
+no-op. A failing handler's message is redelivered later, with a growing delay. (How this,
+the domains' own guards and the tables' keys together deduct each meal once:
+payment/domain.py.)
 
 The messages of one fetch are handled in one transaction (at most ``together`` of them),
 as most of what an event cost was its transaction (docs/performance.md). If any of them

@@ -2,6 +2,9 @@
 
 The primary key is the guard: a second insert of the same id fails, and that failure means
 "already handled". Looking first and inserting after would let a race through.
+
+It is one of the backstops of rules such as "deducted once, and only when cooked", which the
+owning domain states and keeps (payment/domain.py says which backstop covers what).
 """
 
 from __future__ import annotations

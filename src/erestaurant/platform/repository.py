@@ -48,7 +48,7 @@ def to_row(entity: object, table: Table, without: Iterable[str] = ()) -> dict[st
     }
 
 
-def from_row(kind: type[E], row: Mapping[str, Any]) -> E:
+def from_row(kind: type[E], row: Mapping[Any, Any]) -> E:
     """The entity a row holds; a column the entity has no field for is left out."""
     fields = _fields(kind)
     values = {name: _read(fields[name], value) for name, value in row.items() if name in fields}

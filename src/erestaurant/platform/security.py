@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from erestaurant.platform.access import ClaimNames, Principal, Role, principal
@@ -109,6 +109,22 @@ class Access:
 
     async def close(self) -> None:
         await self.verifier.close()
+
+
+# How many records a list answers at most, when the caller says.
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def card_query(records: str) -> Any:
+    """The ``employeeCardNo`` query parameter of a list of an employee's ``records``: whose
+    to read, through card_to_read (left out: the caller's own)."""
+    return Query(
+        None,
+        alias="employeeCardNo",
+        min_length=1,
+        max_length=32,
+        description=f"Whose {records}; an employee's own if left out.",
+    )
 
 
 def card_to_read(who: Principal, asked: str | None, *staff: Role) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from erestaurant.contracts import Envelope, IntegrationEvent
 from erestaurant.platform import clock, correlation, failpoints, inbox, outbox
+from erestaurant.platform.domain import Aggregate, DomainEvent
 from erestaurant.platform.tables import ServiceTables
 
 
@@ -45,6 +46,26 @@ class UnitOfWork(Transaction, Protocol):
     def emit(self, event: IntegrationEvent) -> None: ...
 
     async def rollback(self) -> None: ...
+
+
+class Publish(Protocol):
+    """A service's ``events.publish``: see ``publisher``."""
+
+    def __call__(self, uow: UnitOfWork, *aggregates: Aggregate) -> None: ...
+
+
+def publisher(integration_event: Callable[[DomainEvent], IntegrationEvent]) -> Publish:
+    """The ``publish`` of a service whose one mapping from domain events to integration
+    events is ``integration_event``: it emits, on ``uow``, the integration event of every
+    event each aggregate recorded since last taken (each is taken once), to go out if and
+    only if the unit of work commits."""
+
+    def publish(uow: UnitOfWork, *aggregates: Aggregate) -> None:
+        for aggregate in aggregates:
+            for event in aggregate.take_events():
+                uow.emit(integration_event(event))
+
+    return publish
 
 
 class SqlUnitOfWork:

@@ -16,11 +16,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from erestaurant.platform import deadletter
 from erestaurant.platform.access import Role
+from erestaurant.services import WITH_DATABASE
 from erestaurant.web.drills import ACTIONS, Drills
 from erestaurant.web.pages import SCREEN_ANSWERS
 from erestaurant.web.screens import Screens
 
-CONSUMERS = ("hall", "kitchen", "payment", "workercenter", "notification")
+# Each service with a database of its own follows the stream as a durable consumer of its name.
+CONSUMERS = WITH_DATABASE
 
 
 def router(screens: Screens, drills: Drills) -> APIRouter:

@@ -1,17 +1,17 @@
-"""Workercenter's table and repository in SQL (SQLAlchemy Core, engine-neutral).
+"""Workercenter's table, repository and unit of work in SQL (SQLAlchemy Core, engine-neutral).
 
 The view publishes nothing, so it has an inbox and no outbox.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Boolean, Column, Integer, String, Table, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.platform.db import UTCDateTime
-from erestaurant.platform.repository import SqlRepository
+from erestaurant.platform.repository import SqlRepository, from_row, to_row
 from erestaurant.platform.tables import ServiceTables
+from erestaurant.platform.uow import SqlUnitOfWork
 from erestaurant.workercenter.domain import MyPageRow
 
 TABLES = ServiceTables(publishes=False)
@@ -34,12 +34,9 @@ mypages = Table(
 
 class MyPageRepository(SqlRepository):
     async def get(self, order_id: str) -> MyPageRow | None:
-        row = (
-            await self._conn.execute(
-                select(mypages).where(mypages.c.order_id == order_id).with_for_update()
-            )
-        ).first()
-        return None if row is None else MyPageRow(**row._mapping)
+        query = select(mypages).where(mypages.c.order_id == order_id).with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else from_row(MyPageRow, row._mapping)
 
     async def of_employee(self, employee_card_no: str, limit: int) -> list[MyPageRow]:
         query = (
@@ -48,20 +45,20 @@ class MyPageRepository(SqlRepository):
             .order_by(mypages.c.updated_at.desc())
             .limit(limit)
         )
-        return [MyPageRow(**row._mapping) for row in await self._conn.execute(query)]
+        return [from_row(MyPageRow, row._mapping) for row in await self._conn.execute(query)]
 
     async def save(self, row: MyPageRow, *, new: bool) -> None:
-        values = _values(row)
         if new:
-            await self._insert(mypages, values)
-        else:
-            del values["order_id"]
-            await self._conn.execute(
-                update(mypages).where(mypages.c.order_id == row.order_id).values(**values)
-            )
+            await self._insert(mypages, to_row(row, mypages))
+            return
+        values = to_row(row, mypages, without=("order_id",))
+        await self._conn.execute(
+            update(mypages).where(mypages.c.order_id == row.order_id).values(**values)
+        )
 
 
-def _values(row: MyPageRow) -> dict[str, Any]:
-    values = dict(row.__dict__)
-    del values["changed"]
-    return values
+class SqlWorkercenterUnitOfWork(SqlUnitOfWork):
+    mypages: MyPageRepository
+
+    def _open_repositories(self, connection: AsyncConnection) -> None:
+        self.mypages = MyPageRepository(connection)

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from erestaurant.platform.access import Principal, Role
 from erestaurant.platform.errors import EVERY_ROUTE, ErrorTable, NotFound, answers
 from erestaurant.platform.schema import Camel
-from erestaurant.platform.security import Access, card_to_read
+from erestaurant.platform.security import Access, Limit, card_query, card_to_read
 from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
 
 
@@ -41,16 +41,8 @@ def router(uow: Callable[[], WorkercenterUnitOfWork], access: Access) -> APIRout
     @api.get("/mypages", response_model=list[MyPageOut])
     async def my_pages(
         who: Principal = employee,
-        employee_card_no: Annotated[
-            str | None,
-            Query(
-                alias="employeeCardNo",
-                min_length=1,
-                max_length=32,
-                description="Whose orders; an employee's own if left out.",
-            ),
-        ] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        employee_card_no: str | None = card_query("orders"),
+        limit: Limit = 100,
     ) -> list[MyPageOut]:
         card = card_to_read(who, employee_card_no)
         async with uow() as tx:

@@ -12,10 +12,7 @@ from erestaurant.workercenter import adapters, api
 from erestaurant.workercenter.handlers import HANDLERS
 from erestaurant.workercenter.redis_adapters import RedisWorkercenterUnitOfWork
 from erestaurant.workercenter.settings import WorkercenterSettings
-from erestaurant.workercenter.unit_of_work import (
-    SqlWorkercenterUnitOfWork,
-    WorkercenterUnitOfWork,
-)
+from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
 
 
 def open_store(settings: WorkercenterSettings) -> Store:
@@ -28,7 +25,7 @@ def unit_of_work(store: Store) -> Callable[[], WorkercenterUnitOfWork]:
     if isinstance(store, RedisStore):
         return lambda: RedisWorkercenterUnitOfWork(store)
     assert isinstance(store, SqlStore)
-    return lambda: SqlWorkercenterUnitOfWork(store.engine, store.tables)
+    return lambda: adapters.SqlWorkercenterUnitOfWork(store.engine, store.tables)
 
 
 def bootstrap(settings: WorkercenterSettings | None = None) -> Runtime:

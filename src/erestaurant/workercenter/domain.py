@@ -6,13 +6,30 @@ a late "cooking started" never overwrites "cooked". Standard library only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from erestaurant.contracts.statuses import CookStatus, OrderStatus, PaymentStatus
+
+S = TypeVar("S", bound=StrEnum)
 
 # How far along each status is; a status of lower rank than the current one is stale.
-ORDER_RANK = {"ORDERED": 1, "COOKING": 2, "COMPLETED": 3, "CANCELLED": 3}
-COOK_RANK = {"RECEIVED": 1, "COOKING": 2, "COOKED": 3, "CANCELLED": 3}
-PAYMENT_RANK = {"PENDING": 1, "DEDUCTED": 2, "CANCELLED": 2}
+ORDER_RANK = {
+    OrderStatus.ORDERED: 1,
+    OrderStatus.COOKING: 2,
+    OrderStatus.COMPLETED: 3,
+    OrderStatus.CANCELLED: 3,
+}
+COOK_RANK = {
+    CookStatus.RECEIVED: 1,
+    CookStatus.COOKING: 2,
+    CookStatus.COOKED: 3,
+    CookStatus.CANCELLED: 3,
+}
+PAYMENT_RANK = {PaymentStatus.PENDING: 1, PaymentStatus.DEDUCTED: 2, PaymentStatus.CANCELLED: 2}
 
 
 @dataclass
@@ -23,10 +40,11 @@ class MyPageRow:
     menu_name: str | None = None
     qty: int | None = None
     amount: int | None = None
-    order_status: str | None = None
-    cook_status: str | None = None
-    payment_status: str | None = None
+    order_status: OrderStatus | None = None
+    cook_status: CookStatus | None = None
+    payment_status: PaymentStatus | None = None
     notified: bool = False
+    # Whether a move since the row was read changed it (then it is saved); not stored.
     changed: bool = field(default=False, compare=False, repr=False)
 
     def describe(self, employee_card_no: str, menu_name: str, qty: int, amount: int) -> None:
@@ -34,13 +52,13 @@ class MyPageRow:
         self.qty, self.amount = qty, amount
         self.changed = True
 
-    def advance_order(self, status: str) -> None:
+    def advance_order(self, status: OrderStatus) -> None:
         self.order_status = self._forward(self.order_status, status, ORDER_RANK)
 
-    def advance_cook(self, status: str) -> None:
+    def advance_cook(self, status: CookStatus) -> None:
         self.cook_status = self._forward(self.cook_status, status, COOK_RANK)
 
-    def advance_payment(self, status: str) -> None:
+    def advance_payment(self, status: PaymentStatus) -> None:
         self.payment_status = self._forward(self.payment_status, status, PAYMENT_RANK)
 
     def mark_notified(self) -> None:
@@ -50,7 +68,7 @@ class MyPageRow:
     def touch(self, at: datetime) -> None:
         self.updated_at = max(self.updated_at, at)
 
-    def _forward(self, current: str | None, new: str, rank: dict[str, int]) -> str | None:
+    def _forward(self, current: S | None, new: S, rank: Mapping[S, int]) -> S | None:
         if current is not None and rank[new] <= rank[current]:
             return current
         self.changed = True

@@ -14,20 +14,25 @@ employee's index on the save that first knows the card.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from redis.asyncio.client import Pipeline
 
+from erestaurant.contracts.statuses import CookStatus, OrderStatus, PaymentStatus
+from erestaurant.platform.domain import Duplicate
 from erestaurant.platform.redis_store import RedisUnitOfWork, as_hash
 from erestaurant.workercenter.domain import MyPageRow
 
-_TEXT_FIELDS = ("employee_card_no", "menu_name", "order_status", "cook_status", "payment_status")
+_TEXT_FIELDS = ("employee_card_no", "menu_name")
+_STATUS_FIELDS: dict[str, type[StrEnum]] = {
+    "order_status": OrderStatus,
+    "cook_status": CookStatus,
+    "payment_status": PaymentStatus,
+}
 _INT_FIELDS = ("qty", "amount")
-
-
-class DuplicatePage(Exception):
-    """A row saved as new is already in the view (what a primary key refuses in SQL)."""
 
 
 def encode_instant(instant: datetime) -> str:
@@ -57,10 +62,10 @@ def encode_page(row: MyPageRow) -> dict[str, str]:
         "updated_at": encode_instant(row.updated_at),
         "notified": "1" if row.notified else "0",
     }
-    for name in _TEXT_FIELDS:
+    for name in (*_TEXT_FIELDS, *_STATUS_FIELDS):
         text: str | None = getattr(row, name)
         if text is not None:
-            fields[name] = text
+            fields[name] = str(text)
     for name in _INT_FIELDS:
         number: int | None = getattr(row, name)
         if number is not None:
@@ -71,6 +76,9 @@ def encode_page(row: MyPageRow) -> dict[str, str]:
 def decode_page(fields: Mapping[str, str]) -> MyPageRow:
     """The row a hash holds; a field it does not know (a newer writer's) is ignored."""
     values: dict[str, Any] = {name: fields.get(name) for name in _TEXT_FIELDS}
+    values.update(
+        {name: kind(fields[name]) for name, kind in _STATUS_FIELDS.items() if name in fields}
+    )
     values.update({name: int(fields[name]) for name in _INT_FIELDS if name in fields})
     return MyPageRow(
         order_id=fields["order_id"],
@@ -80,13 +88,23 @@ def decode_page(fields: Mapping[str, str]) -> MyPageRow:
     )
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """What a unit of work found under a row's key when it first looked: a row, and whose."""
+
+    exists: bool
+    card: str | None
+
+
 class RedisMyPageRepository:
     def __init__(self, uow: RedisUnitOfWork) -> None:
         self._uow = uow
         self._store = uow.store
-        # The card each row had when this unit of work read it: a row whose card changes
-        # leaves the old employee's index in the same commit.
-        self._cards_read: dict[str, str | None] = {}
+        # What each row's key held when this unit of work read it (then its own commits):
+        # a row whose card changes leaves the old employee's index in the same commit.
+        self._stored: dict[str, _Stored] = {}
+        # Rows this unit of work saved: a later save replaces them, as an UPDATE would.
+        self._saved: set[str] = set()
 
     def _page(self, order_id: str) -> str:
         return self._store.key("mypage", order_id)
@@ -99,7 +117,8 @@ class RedisMyPageRepository:
         await self._uow.watch(key)
         fields = _text(await self._uow.pipeline.hgetall(key))
         row = decode_page(fields) if fields else None
-        self._cards_read[order_id] = None if row is None else row.employee_card_no
+        card = None if row is None else row.employee_card_no
+        self._stored[order_id] = _Stored(row is not None, card)
         return row
 
     async def of_employee(self, employee_card_no: str, limit: int) -> list[MyPageRow]:
@@ -122,15 +141,12 @@ class RedisMyPageRepository:
 
     async def save(self, row: MyPageRow, *, new: bool) -> None:
         key = self._page(row.order_id)
-        if row.order_id not in self._cards_read:
-            # Saved without a get(): watch it now, and learn the card its index entry has.
-            await self._uow.watch(key)
-            card_before = await self._uow.pipeline.hget(key, "employee_card_no")
-            exists = card_before is not None or await self._uow.pipeline.exists(key)
-            if new and exists:
-                raise DuplicatePage(f"order {row.order_id} is already in the view")
-            self._cards_read[row.order_id] = None if card_before is None else str(card_before)
-        card_before = self._cards_read[row.order_id]
+        before = await self._before(row.order_id)
+        if new and before.exists:
+            raise Duplicate(f"mypages: order {row.order_id} is already in the view")
+        if not new and not before.exists and row.order_id not in self._saved:
+            return  # as an UPDATE that matches no row
+        self._saved.add(row.order_id)
         card = row.employee_card_no
         fields = encode_page(row)
         score = instant_score(row.updated_at)
@@ -140,14 +156,24 @@ class RedisMyPageRepository:
             # Replaced whole, as the SQL update sets every column.
             pipeline.delete(key)
             pipeline.hset(key, mapping=as_hash(fields))
-            if card_before is not None and card_before != card:
-                pipeline.zrem(self._employee(card_before), order_id)
+            if before.card is not None and before.card != card:
+                pipeline.zrem(self._employee(before.card), order_id)
             if card is not None:
                 pipeline.zadd(self._employee(card), {order_id: score})
             # Learnt at commit, not at save: a save rolled back leaves the index as it was.
-            self._cards_read[order_id] = card
+            self._stored[order_id] = _Stored(True, card)
 
         self._uow.stage(write)
+
+    async def _before(self, order_id: str) -> _Stored:
+        """What the row's key holds; saved without a get(), it is watched and read now."""
+        if order_id not in self._stored:
+            key = self._page(order_id)
+            await self._uow.watch(key)
+            card = await self._uow.pipeline.hget(key, "employee_card_no")
+            exists = card is not None or bool(await self._uow.pipeline.exists(key))
+            self._stored[order_id] = _Stored(exists, None if card is None else str(card))
+        return self._stored[order_id]
 
 
 class RedisWorkercenterUnitOfWork(RedisUnitOfWork):

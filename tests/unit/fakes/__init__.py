@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from erestaurant.contracts import Envelope, IntegrationEvent
-from erestaurant.platform.domain import Duplicate
+from erestaurant.platform.domain import Aggregate, Duplicate
 
 EventHandler = Callable[[Any, Any], Awaitable[None]]
 
@@ -124,6 +124,14 @@ def _check_aware(row: object) -> None:
             raise ValueError(f"naive datetime in {field.name}: give an aware UTC instant")
 
 
+def _stored(row: Any) -> Any:
+    """A copy of the row; what an aggregate recorded is not stored with it (no such column)."""
+    stored = copy.deepcopy(row)
+    if isinstance(stored, Aggregate):
+        stored.events = []
+    return stored
+
+
 class Table:
     """Rows by key, copied in and out as a database would."""
 
@@ -149,7 +157,7 @@ class Table:
         if key in self.rows:
             raise duplicate(self.name, key)
         _check_aware(row)
-        self.rows[key] = copy.deepcopy(row)
+        self.rows[key] = _stored(row)
 
     def _select(self, key: Any) -> Any:
         self._uow.require_transaction()

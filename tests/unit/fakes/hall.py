@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from erestaurant.hall.domain import Card, Order
 from erestaurant.hall.kitchen_client import KitchenRefused, KitchenUnavailable, Reserved
+from erestaurant.hall.unit_of_work import HallUnitOfWork
 
 from . import FakeUnitOfWork, Table
 
@@ -47,6 +48,10 @@ class FakeHallUnitOfWork(FakeUnitOfWork):
         self.cards = FakeCards(self)
 
 
+def _port(uow: FakeHallUnitOfWork) -> HallUnitOfWork:
+    return uow  # mypy checks that the fake implements hall's port
+
+
 # -- hall's view of the kitchen ------------------------------------------------------------
 
 
@@ -75,7 +80,7 @@ class FakeKitchen:
     async def reserve(self, order_id: str, menu_id: int, qty: int) -> Reserved:
         self.reserve_calls.append(order_id)
         if self.down:
-            raise KitchenUnavailable("kitchen did not answer: TimeoutError")
+            raise KitchenUnavailable("kitchen did not answer: TimeoutError", call="reserve")
         if order_id not in self.reservations:
             if menu_id not in self.menus:
                 raise KitchenRefused("NOT_ON_MENU", f"menu {menu_id} is not on the menu")
@@ -94,7 +99,7 @@ class FakeKitchen:
     async def cancel(self, order_id: str) -> None:
         self.cancel_calls.append(order_id)
         if self.down:
-            raise KitchenUnavailable("kitchen did not answer: TimeoutError")
+            raise KitchenUnavailable("kitchen did not answer: TimeoutError", call="cancel")
         if order_id in self.cooking:
             raise KitchenRefused("COOKING_STARTED", "the ticket is already COOKING")
         if order_id not in self.reservations:

@@ -1,34 +1,21 @@
-"""The kitchen's tables in memory."""
+"""The kitchen's tables in memory: the port of ``kitchen/unit_of_work.py``."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from erestaurant.contracts.statuses import CookStatus
-from erestaurant.kitchen.domain import CookTicket, DailyStock, Menu, Reservation, ReservationStatus
+from erestaurant.kitchen.domain import (
+    CookTicket,
+    DailyStock,
+    Menu,
+    MenuToday,
+    Reservation,
+    ReservationStatus,
+)
+from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 
 from . import FakeUnitOfWork, Table, duplicate
-
-
-class FakeMenus(Table):
-    name = "menus"
-
-    async def add(self, menu: Menu) -> Menu:
-        self._uow.require_transaction()
-        menu.menu_id = self._next_id()
-        self._insert(menu.menu_id, menu)
-        return menu
-
-    async def get(self, menu_id: int) -> Menu | None:
-        menu: Menu | None = self._select(menu_id)
-        return menu
-
-    async def list_with_reserved(self, day: date) -> list[tuple[Menu, int]]:
-        stock = self._uow.stock  # type: ignore[attr-defined]
-        return [
-            (menu, stock.rows.get((menu.menu_id, day), 0))
-            for menu in sorted(self._where(lambda _: True), key=lambda m: m.menu_id)
-        ]
 
 
 class FakeStock(Table):
@@ -52,6 +39,34 @@ class FakeStock(Table):
         return reserved
 
 
+class FakeMenus(Table):
+    name = "menus"
+
+    def __init__(self, uow: FakeUnitOfWork, stock: FakeStock) -> None:
+        super().__init__(uow)
+        self._stock = stock
+
+    async def add(self, menu: Menu) -> Menu:
+        self._uow.require_transaction()
+        menu.menu_id = self._next_id()
+        self._insert(menu.menu_id, menu)
+        return menu
+
+    async def get(self, menu_id: int) -> Menu | None:
+        menu: Menu | None = self._select(menu_id)
+        return menu
+
+    async def save(self, menu: Menu) -> None:
+        self._update(menu.menu_id, menu, ("price", "daily_portions", "on_menu"))
+
+    async def on_day(self, day: date) -> list[MenuToday]:
+        menus: list[Menu] = self._where(lambda _: True)
+        return [
+            MenuToday(menu, self._stock.rows.get((menu.menu_id, day), 0))
+            for menu in sorted(menus, key=lambda m: m.menu_id or 0)
+        ]
+
+
 class FakeReservations(Table):
     name = "reservations"
 
@@ -69,7 +84,7 @@ class FakeReservations(Table):
         return len(self._where(lambda row: row.status is ReservationStatus.HELD))
 
     async def held_before(self, instant: datetime, limit: int = 100) -> list[Reservation]:
-        found = self._where(
+        found: list[Reservation] = self._where(
             lambda row: row.status is ReservationStatus.HELD and row.reserved_at < instant
         )
         return sorted(found, key=lambda r: r.reserved_at)[:limit]
@@ -91,7 +106,7 @@ class FakeTickets(Table):
         return ticket
 
     async def for_order(self, order_id: str) -> CookTicket | None:
-        found = self._where(lambda row: row.order_id == order_id)
+        found: list[CookTicket] = self._where(lambda row: row.order_id == order_id)
         return found[0] if found else None
 
     async def list(
@@ -101,13 +116,13 @@ class FakeTickets(Table):
         order_id: str | None = None,
         newest_first: bool = False,
     ) -> list[CookTicket]:
-        found = self._where(
+        found: list[CookTicket] = self._where(
             lambda row: (
                 (status is None or row.status is status)
                 and (order_id is None or row.order_id == order_id)
             )
         )
-        return sorted(found, key=lambda t: t.cook_id, reverse=newest_first)[:limit]
+        return sorted(found, key=lambda t: t.cook_id or 0, reverse=newest_first)[:limit]
 
     async def count_open(self) -> int:
         open_ = (CookStatus.RECEIVED, CookStatus.COOKING)
@@ -120,7 +135,11 @@ class FakeTickets(Table):
 class FakeKitchenUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
-        self.menus = FakeMenus(self)
         self.stock = FakeStock(self)
+        self.menus = FakeMenus(self, self.stock)
         self.reservations = FakeReservations(self)
         self.tickets = FakeTickets(self)
+
+
+def _port(uow: FakeKitchenUnitOfWork) -> KitchenUnitOfWork:
+    return uow

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from erestaurant.notification.domain import Message
+from erestaurant.notification.unit_of_work import NotificationUnitOfWork
 
 from . import FakeUnitOfWork, Table
 
@@ -11,7 +14,8 @@ class FakeMessages(Table):
     name = "messages"
 
     async def add(self, message: Message) -> None:
-        self._insert(message.order_id, message)
+        # The table has no column for the events a message recorded: they are not stored.
+        self._insert(message.order_id, dataclasses.replace(message, events=[]))
 
     async def for_order(self, order_id: str) -> Message | None:
         message: Message | None = self._select(order_id)
@@ -26,3 +30,7 @@ class FakeNotificationUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.messages = FakeMessages(self)
+
+
+def _port(uow: FakeNotificationUnitOfWork) -> NotificationUnitOfWork:
+    return uow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from erestaurant.workercenter.domain import MyPageRow
+from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
 
 from . import FakeUnitOfWork, Table
 
@@ -34,3 +35,7 @@ class FakeWorkercenterUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.mypages = FakeMyPages(self)
+
+
+def _port(uow: FakeWorkercenterUnitOfWork) -> WorkercenterUnitOfWork:
+    return uow

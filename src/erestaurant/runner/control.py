@@ -24,12 +24,11 @@ import secrets
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from erestaurant.runner import Child
+from erestaurant.runner.supervision import Child
 
 log = logging.getLogger("erestaurant.runner")
 
