@@ -10,6 +10,7 @@ acknowledgement is lost to a broker that died a moment later (in the storm).
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import dataclasses
@@ -106,7 +107,7 @@ class FreezePayment(Fault):
 
 
 @dataclass
-class Publish(Fault):
+class Publish(Fault, abc.ABC):
     """At every strike, publish something on the stream (``strike``); a strike that meets
     the broker down (in the storm) is skipped."""
 
@@ -118,8 +119,9 @@ class Publish(Fault):
                 except BROKER_TROUBLE:
                     self.skipped += 1
 
+    @abc.abstractmethod
     async def strike(self, js: JetStreamContext) -> None:
-        raise NotImplementedError
+        """What this fault publishes at one strike."""
 
 
 @dataclass

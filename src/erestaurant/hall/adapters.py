@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, String, Table, select, text, update
+from sqlalchemy import Column, Integer, String, Table, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.hall.domain import Card, Order
 from erestaurant.platform.db import UTCDateTime
-from erestaurant.platform.repository import SqlRepository, from_row, to_row
+from erestaurant.platform.repository import SqlRepository, to_row
 from erestaurant.platform.tables import ServiceTables
 from erestaurant.platform.uow import SqlUnitOfWork
 
@@ -48,25 +48,17 @@ class OrderRepository(SqlRepository):
         await self._insert(orders, to_row(order, orders))
 
     async def get(self, order_id: str) -> Order | None:
-        query = select(orders).where(orders.c.order_id == order_id).with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else from_row(Order, row._mapping)
+        return await self._one(Order, orders, orders.c.order_id == order_id)
 
     async def save(self, order: Order) -> None:
-        await self._conn.execute(
-            update(orders)
-            .where(orders.c.order_id == order.order_id)
-            .values(status=order.status.value, updated_at=order.updated_at)
-        )
+        key = orders.c.order_id == order.order_id
+        await self._update(orders, key, order, ("status", "updated_at"))
 
 
 class CardRepository(SqlRepository):
     async def get(self, employee_card_no: str, *, for_update: bool = False) -> Card | None:
-        query = select(cards).where(cards.c.employee_card_no == employee_card_no)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else from_row(Card, row._mapping)
+        key = cards.c.employee_card_no == employee_card_no
+        return await self._one(Card, cards, key, lock=for_update)
 
     async def add(self, card: Card) -> None:
         await self._insert(cards, to_row(card, cards))

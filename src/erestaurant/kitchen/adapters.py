@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date, datetime
-from typing import TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -19,10 +18,8 @@ from sqlalchemy import (
     func,
     select,
     true,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
 
 from erestaurant.contracts.statuses import CookStatus
 from erestaurant.kitchen.domain import (
@@ -88,32 +85,14 @@ cook_tickets = Table(
 )
 
 
-E = TypeVar("E")
-
-
-class _Repository(SqlRepository):
-    async def _locked(self, kind: type[E], table: Table, where: ColumnElement[bool]) -> E | None:
-        """The one row ``where`` says, as ``kind``, locked until commit (None: no such row)."""
-        row = (await self._conn.execute(select(table).where(where).with_for_update())).first()
-        return None if row is None else from_row(kind, row._asdict())
-
-    async def _update(
-        self, table: Table, where: ColumnElement[bool], entity: object, columns: tuple[str, ...]
-    ) -> None:
-        """Write ``columns`` of the row ``where`` says from the entity's fields (no such
-        row: nothing is written)."""
-        values = to_row(entity, table)
-        await self._conn.execute(update(table).where(where).values({c: values[c] for c in columns}))
-
-
-class MenuRepository(_Repository):
+class MenuRepository(SqlRepository):
     async def add(self, menu: Menu) -> Menu:
         result = await self._insert(menus, to_row(menu, menus, without=("menu_id",)))
         menu.menu_id = inserted_id(result)
         return menu
 
     async def get(self, menu_id: int) -> Menu | None:
-        return await self._locked(Menu, menus, menus.c.menu_id == menu_id)
+        return await self._one(Menu, menus, menus.c.menu_id == menu_id)
 
     async def save(self, menu: Menu) -> None:
         key = menus.c.menu_id == menu.menu_id
@@ -132,7 +111,7 @@ class MenuRepository(_Repository):
         ]
 
 
-class StockRepository(_Repository):
+class StockRepository(SqlRepository):
     async def get_for_update(self, menu: Menu, day: date) -> DailyStock:
         assert menu.menu_id is not None
         key = (daily_stock.c.menu_id == menu.menu_id) & (daily_stock.c.day == day)
@@ -153,12 +132,12 @@ class StockRepository(_Repository):
         await self._update(daily_stock, key, stock, ("reserved",))
 
 
-class ReservationRepository(_Repository):
+class ReservationRepository(SqlRepository):
     async def add(self, reservation: Reservation) -> None:
         await self._insert(reservations, to_row(reservation, reservations))
 
     async def get(self, order_id: str) -> Reservation | None:
-        return await self._locked(Reservation, reservations, reservations.c.order_id == order_id)
+        return await self._one(Reservation, reservations, reservations.c.order_id == order_id)
 
     async def save(self, reservation: Reservation) -> None:
         key = reservations.c.order_id == reservation.order_id
@@ -181,7 +160,7 @@ class ReservationRepository(_Repository):
         return [from_row(Reservation, row._asdict()) for row in await self._conn.execute(query)]
 
 
-class TicketRepository(_Repository):
+class TicketRepository(SqlRepository):
     async def add(self, ticket: CookTicket) -> CookTicket:
         result = await self._insert(
             cook_tickets, to_row(ticket, cook_tickets, without=("cook_id",))
@@ -190,10 +169,10 @@ class TicketRepository(_Repository):
         return ticket
 
     async def get(self, cook_id: int) -> CookTicket | None:
-        return await self._locked(CookTicket, cook_tickets, cook_tickets.c.cook_id == cook_id)
+        return await self._one(CookTicket, cook_tickets, cook_tickets.c.cook_id == cook_id)
 
     async def for_order(self, order_id: str) -> CookTicket | None:
-        return await self._locked(CookTicket, cook_tickets, cook_tickets.c.order_id == order_id)
+        return await self._one(CookTicket, cook_tickets, cook_tickets.c.order_id == order_id)
 
     async def list(
         self,

@@ -31,9 +31,7 @@ class MessageRepository(SqlRepository):
         await self._insert(messages, to_row(message, messages))
 
     async def for_order(self, order_id: str) -> Message | None:
-        query = select(messages).where(messages.c.order_id == order_id).with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else from_row(Message, row._mapping)
+        return await self._one(Message, messages, messages.c.order_id == order_id)
 
     async def of_employee(self, employee_card_no: str, limit: int) -> list[Message]:
         query = (

@@ -54,11 +54,8 @@ class EmployeeRepository(SqlRepository):
         await self._insert(employees, to_row(employee, employees))
 
     async def get(self, employee_card_no: str, *, for_update: bool = False) -> Employee | None:
-        query = select(employees).where(employees.c.employee_card_no == employee_card_no)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else from_row(Employee, row._asdict())
+        key = employees.c.employee_card_no == employee_card_no
+        return await self._one(Employee, employees, key, lock=for_update)
 
     async def save(self, employee: Employee) -> None:
         await self._conn.execute(

@@ -14,7 +14,7 @@ import typing
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, insert
+from sqlalchemy import ColumnElement, Table, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,6 +36,25 @@ class SqlRepository:
             return await self._conn.execute(insert(table).values(**values))
         except IntegrityError as exc:
             raise Duplicate(f"{table.name}: a row with this key exists ({exc.orig})") from exc
+
+    async def _one(
+        self, kind: type[E], table: Table, where: ColumnElement[bool], *, lock: bool = True
+    ) -> E | None:
+        """The one row ``where`` says, as ``kind`` (None: no such row); with ``lock``, locked
+        until commit (FOR UPDATE), so that a decision taken on it is not raced."""
+        query = select(table).where(where)
+        if lock:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else from_row(kind, row._mapping)
+
+    async def _update(
+        self, table: Table, where: ColumnElement[bool], entity: object, columns: Iterable[str]
+    ) -> None:
+        """Write ``columns`` of the row ``where`` says from the entity's fields (no such
+        row: nothing is written)."""
+        values = to_row(entity, table)
+        await self._conn.execute(update(table).where(where).values({c: values[c] for c in columns}))
 
 
 def to_row(entity: object, table: Table, without: Iterable[str] = ()) -> dict[str, Any]:

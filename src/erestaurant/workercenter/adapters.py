@@ -34,9 +34,7 @@ mypages = Table(
 
 class MyPageRepository(SqlRepository):
     async def get(self, order_id: str) -> MyPageRow | None:
-        query = select(mypages).where(mypages.c.order_id == order_id).with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else from_row(MyPageRow, row._mapping)
+        return await self._one(MyPageRow, mypages, mypages.c.order_id == order_id)
 
     async def of_employee(self, employee_card_no: str, limit: int) -> list[MyPageRow]:
         query = (
