@@ -172,8 +172,7 @@ class BreakerSeen:
 
 
 async def breaker(system: LocalSystem, say: Say) -> BreakerSeen:
-    async with _cafeteria(system) as cafe:
-        await cafe.open_day(portions=100)
+    async with _cafeteria(system, portions=100) as cafe:
         say(f"first order: {(await cafe.order_once_hall_knows_the_card()).line()}")
         system.signal("kitchen", signal.SIGSTOP)
         say("kitchen frozen (SIGSTOP): it accepts connections and never answers")
@@ -214,8 +213,7 @@ class SurgeSeen:
 
 
 async def surge(system: LocalSystem, say: Say, flood: int = 80) -> SurgeSeen:
-    async with _cafeteria(system) as cafe:
-        await cafe.open_day(portions=1000)
+    async with _cafeteria(system, portions=1000) as cafe:
         await cafe.order_once_hall_knows_the_card()  # an order the kitchen then has to cook
         say(f"{flood} orders at once against a kitchen that takes 20 open orders")
         keys = [f"flood-{uuid.uuid4().hex[:8]}" for _ in range(flood)]
@@ -265,8 +263,7 @@ class TtlSeen:
 
 
 async def reservation_ttl(system: LocalSystem, say: Say) -> TtlSeen:
-    async with _cafeteria(system) as cafe:
-        await cafe.open_day(portions=10)
+    async with _cafeteria(system, portions=10) as cafe:
         answer = await cafe.order_once_hall_knows_the_card()
         crashed = time.monotonic()
         held = 10 - await cafe.remaining()
@@ -305,13 +302,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _cafeteria:
-    def __init__(self, system: LocalSystem) -> None:
-        self.system = system
+    """A cafeteria open for the day: a card registered, and a menu of ``portions``."""
+
+    def __init__(self, system: LocalSystem, portions: int) -> None:
+        self.system, self.portions = system, portions
 
     async def __aenter__(self) -> Cafeteria:
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         self.tokens = TokenClient(self.system.issuer)
-        return Cafeteria(self.system, self.http, self.tokens)
+        cafe = Cafeteria(self.system, self.http, self.tokens)
+        try:
+            await cafe.open_day(self.portions)
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return cafe
 
     async def __aexit__(self, *_: object) -> None:
         await self.http.close()

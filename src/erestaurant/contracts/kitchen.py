@@ -47,32 +47,31 @@ class CookCancelled(IntegrationEvent):
     cancelled_at: AwareDatetime
 
 
-class MenuRegistered(IntegrationEvent):
+class _WholeMenu(IntegrationEvent):
+    """The menu as it stands, which both menu events carry whole (not an event itself: it
+    is in no catalog), so a reader that keeps a copy may simply upsert on either."""
+
+    source = "kitchen"
+    menu_id: int
+    name: str
+    price: int
+    daily_portions: int
+    on_menu: bool
+
+
+class MenuRegistered(_WholeMenu):
     """A dish was put on the kitchen's menu, with its price and daily portions.
 
     A contract of its own rather than a first MenuChanged: a new dish is another fact (a
     kiosk adds a tile, where a change redraws one), and each can grow a version of its own.
-    Both carry the whole menu, so a reader that keeps a copy may simply upsert on either.
     """
 
-    source = "kitchen"
-    menu_id: int
-    name: str
-    price: int
-    daily_portions: int
-    on_menu: bool
     registered_at: AwareDatetime
 
 
-class MenuChanged(IntegrationEvent):
+class MenuChanged(_WholeMenu):
     """The kitchen changed a dish's price or daily portions, or took it off the menu
     (``on_menu`` false: kiosks no longer list it and new orders for it are refused) or put
     it back. It carries the menu as it now is, not what changed."""
 
-    source = "kitchen"
-    menu_id: int
-    name: str
-    price: int
-    daily_portions: int
-    on_menu: bool
     changed_at: AwareDatetime

@@ -96,18 +96,15 @@ class IdempotencyKeyReused(HallError):
 # publishes it in the same transaction.
 
 
-@dataclass(frozen=True)
 class OrderWasPlaced(DomainEvent):
     order: Order
 
 
-@dataclass(frozen=True)
 class OrderWasCancelled(DomainEvent):
     order: Order
     cancelled_at: datetime
 
 
-@dataclass(frozen=True)
 class OrderWasCompleted(DomainEvent):
     order: Order
     completed_at: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from erestaurant.contracts import (
     CookCancelled,
@@ -30,7 +30,7 @@ from erestaurant.hall.pins import PinCheck
 from erestaurant.hall.unit_of_work import HallUnitOfWork
 from erestaurant.platform import clock, failpoints
 from erestaurant.platform.consumer import Handlers
-from erestaurant.platform.domain import Duplicate
+from erestaurant.platform.domain import Command, Duplicate, found
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,7 @@ class OrderNotFound(HallError):
         self.order_id = order_id
 
 
-@dataclass(frozen=True)
-class PlaceOrder:
+class PlaceOrder(Command):
     employee_card_no: str
     menu_id: int
     qty: int = 1
@@ -74,9 +73,7 @@ async def place_order(
         existing = await _replay(order_id, cmd, uow)
         if existing is not None:
             return existing, False
-        card = await uow.cards.get(cmd.employee_card_no)
-        if card is None:
-            raise UnknownCard(cmd.employee_card_no)
+        card = found(await uow.cards.get(cmd.employee_card_no), UnknownCard(cmd.employee_card_no))
         card.check_may_order()
     if check_pin is not None:
         await _check_pin(cmd, card, uow, check_pin)
@@ -165,10 +162,7 @@ async def get_order(order_id: str, uow: HallUnitOfWork) -> Order:
 
 
 async def _get(order_id: str, uow: HallUnitOfWork) -> Order:
-    order = await uow.orders.get(order_id)
-    if order is None:
-        raise OrderNotFound(order_id)
-    return order
+    return found(await uow.orders.get(order_id), OrderNotFound(order_id))
 
 
 # -- event handlers ----------------------------------------------------------------------

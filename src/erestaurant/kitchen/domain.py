@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from erestaurant.contracts.statuses import CookStatus
-from erestaurant.platform.domain import Aggregate, DomainError, DomainEvent
+from erestaurant.platform.domain import Aggregate, DomainError, DomainEvent, Value
 
 
 class KitchenError(DomainError):
@@ -73,28 +73,25 @@ class ReservationStatus(StrEnum):
 # -- what happened ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class MenuEvent(DomainEvent):
     """What a menu records of itself when it is registered or changed: the menu as it then
-    was."""
+    was, and when."""
 
     menu_id: int
     name: str
     price: int
     daily_portions: int
     on_menu: bool
-    at: datetime
 
 
 class MenuWasRegistered(MenuEvent):
-    pass
+    registered_at: datetime
 
 
 class MenuWasChanged(MenuEvent):
-    pass
+    changed_at: datetime
 
 
-@dataclass(frozen=True)
 class TicketWasOpened(DomainEvent):
     """The kitchen took an order to cook."""
 
@@ -103,31 +100,28 @@ class TicketWasOpened(DomainEvent):
     menu_id: int
     menu_name: str
     qty: int
-    at: datetime
+    received_at: datetime
 
 
-@dataclass(frozen=True)
 class CookingWasStarted(DomainEvent):
     cook_id: int
     order_id: str
-    at: datetime
+    started_at: datetime
 
 
-@dataclass(frozen=True)
 class MealWasCooked(DomainEvent):
     cook_id: int
     order_id: str
-    at: datetime
+    cooked_at: datetime
 
 
-@dataclass(frozen=True)
 class CookingWasCancelled(DomainEvent):
     """An order was cancelled before its cooking started and its portions went back;
     ``cook_id`` is its ticket's (None: no ticket was opened yet)."""
 
     cook_id: int | None
     order_id: str
-    at: datetime
+    cancelled_at: datetime
 
 
 # -- menus -----------------------------------------------------------------------------------
@@ -178,7 +172,7 @@ class Menu(Aggregate):
         self._record(MenuWasChanged, at)
         return True
 
-    def _record(self, kind: type[MenuEvent], at: datetime) -> None:
+    def _record(self, kind: type[MenuWasRegistered | MenuWasChanged], at: datetime) -> None:
         if self.menu_id is None:
             raise ValueError("a menu has no id until it is stored")
         self.record(
@@ -226,8 +220,7 @@ class DailyStock(Aggregate):
         self.reserved = max(self.reserved - qty, 0)
 
 
-@dataclass(frozen=True)
-class MenuToday:
+class MenuToday(Value):
     """A menu and the portions reserved of it today, as the menu list shows it."""
 
     menu: Menu

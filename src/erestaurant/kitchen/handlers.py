@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 from erestaurant.contracts import OrderCancelled, OrderPlaced
@@ -28,7 +27,7 @@ from erestaurant.kitchen.events import publish
 from erestaurant.kitchen.unit_of_work import KitchenUnitOfWork
 from erestaurant.platform import clock
 from erestaurant.platform.consumer import Handlers
-from erestaurant.platform.domain import Duplicate
+from erestaurant.platform.domain import Command, Duplicate, found
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +44,13 @@ class MenuNotFound(KitchenError, LookupError):
     pass
 
 
-@dataclass(frozen=True)
-class RegisterMenu:
+class RegisterMenu(Command):
     name: str
     price: int
     daily_portions: int
 
 
-@dataclass(frozen=True)
-class ChangeMenu:
+class ChangeMenu(Command):
     """The kitchen staff change a menu; None leaves a term as it is."""
 
     menu_id: int
@@ -62,8 +59,7 @@ class ChangeMenu:
     on_menu: bool | None = None
 
 
-@dataclass(frozen=True)
-class ReservePortions:
+class ReservePortions(Command):
     order_id: str
     menu_id: int
     qty: int
@@ -93,9 +89,7 @@ async def change_menu(cmd: ChangeMenu, uow: KitchenUnitOfWork, timezone: str) ->
     changes (and publishes) nothing.
     """
     async with uow:
-        menu = await uow.menus.get(cmd.menu_id)
-        if menu is None:
-            raise MenuNotFound(f"no menu {cmd.menu_id}")
+        menu = found(await uow.menus.get(cmd.menu_id), MenuNotFound(f"no menu {cmd.menu_id}"))
         now = clock.now()
         stock = await uow.stock.get_for_update(menu, clock.business_day(now, timezone))
         changed = menu.change(
@@ -212,9 +206,10 @@ async def cancel_for_order(order_id: str, uow: KitchenUnitOfWork) -> Reservation
     ticket: a ticket already cooking raises CookingAlreadyStarted and nothing changes.
     """
     async with uow:
-        reservation = await uow.reservations.get(order_id)
-        if reservation is None:
-            raise ReservationNotFound(f"no reservation for order {order_id}")
+        reservation = found(
+            await uow.reservations.get(order_id),
+            ReservationNotFound(f"no reservation for order {order_id}"),
+        )
         await _cancel(reservation, await uow.tickets.for_order(order_id), uow)
         await uow.commit()
     return reservation
@@ -224,9 +219,9 @@ async def change_cook_status(
     cook_id: int, target: CookStatus, uow: KitchenUnitOfWork
 ) -> CookTicket:
     async with uow:
-        ticket = await uow.tickets.get(cook_id)
-        if ticket is None:
-            raise TicketNotFound(f"no cooking ticket {cook_id}")
+        ticket = found(
+            await uow.tickets.get(cook_id), TicketNotFound(f"no cooking ticket {cook_id}")
+        )
         if ticket.change_to(target, clock.now()):
             await uow.tickets.save(ticket)
             publish(uow, ticket)

@@ -16,7 +16,6 @@ from erestaurant.platform.domain import Aggregate, DomainEvent
 IN_APP = "IN_APP"
 
 
-@dataclass(frozen=True)
 class MealReadyMessageWasSent(DomainEvent):
     order_id: str
     employee_card_no: str

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from erestaurant.contracts.statuses import PaymentStatus
-from erestaurant.platform.domain import Aggregate, DomainError, DomainEvent
+from erestaurant.platform.domain import Aggregate, DomainError, DomainEvent, Value
 
 # -- errors --------------------------------------------------------------------------------
 
@@ -82,7 +82,6 @@ class DeductionStands(IllegalPaymentTransition):
 # -- what happened -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class EmployeeWasRegistered(DomainEvent):
     """An account was opened, or a deactivated card issued again."""
 
@@ -91,20 +90,17 @@ class EmployeeWasRegistered(DomainEvent):
     registered_at: datetime
 
 
-@dataclass(frozen=True)
 class EmployeeWasDeactivated(DomainEvent):
     employee_card_no: str
     deactivated_at: datetime
 
 
-@dataclass(frozen=True)
 class PinWasSet(DomainEvent):
     employee_card_no: str
     pin_hash: str
     set_at: datetime
 
 
-@dataclass(frozen=True)
 class PaymentWasDeducted(DomainEvent):
     payment_id: int
     order_id: str
@@ -114,7 +110,6 @@ class PaymentWasDeducted(DomainEvent):
     deducted_at: datetime
 
 
-@dataclass(frozen=True)
 class PaymentWasCancelled(DomainEvent):
     payment_id: int
     order_id: str
@@ -197,16 +192,14 @@ class Employee(Aggregate):
 PayPeriodOf = Callable[[datetime], str]
 
 
-@dataclass(frozen=True)
-class OrderTerms:
+class OrderTerms(Value):
     """What the order says is owed, and by whom: hall's OrderPlaced tells both at once."""
 
     employee_card_no: str
     amount: int
 
 
-@dataclass(frozen=True)
-class Deduction:
+class Deduction(Value):
     """A deduction made: in which pay period (the month the meal was cooked), and when."""
 
     pay_period: str

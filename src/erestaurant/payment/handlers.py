@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from erestaurant.contracts import Cooked, OrderCancelled, OrderPlaced
 from erestaurant.payment.domain import (
@@ -20,18 +20,17 @@ from erestaurant.payment.pins import hash_pin
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform import clock
 from erestaurant.platform.consumer import Handlers
+from erestaurant.platform.domain import Command, found
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RegisterEmployee:
+class RegisterEmployee(Command):
     employee_card_no: str
     name: str
 
 
-@dataclass(frozen=True)
-class SetPin:
+class SetPin(Command):
     employee_card_no: str
     pin: str = field(repr=False)  # never in a log line or a traceback
 
@@ -60,9 +59,7 @@ async def deactivate_employee(employee_card_no: str, uow: PaymentUnitOfWork) -> 
         employee = await _employee(employee_card_no, uow)
         if not employee.deactivate(clock.now()):
             return employee
-        await uow.employees.save(employee)
-        publish(uow, employee)
-        await uow.commit()
+        await _keep(employee, uow)
     log.info("payroll account of card %s deactivated", employee_card_no)
     return employee
 
@@ -74,9 +71,7 @@ async def set_pin(cmd: SetPin, uow: PaymentUnitOfWork) -> None:
     async with uow:
         employee = await _employee(cmd.employee_card_no, uow)
         employee.set_pin(pin_hash, clock.now())  # raises CardDeactivated
-        await uow.employees.save(employee)
-        publish(uow, employee)
-        await uow.commit()
+        await _keep(employee, uow)
     log.info("kiosk PIN of card %s set", cmd.employee_card_no)
 
 
@@ -84,16 +79,19 @@ async def get_employee(employee_card_no: str, uow: PaymentUnitOfWork) -> Employe
     """The card's payroll account; EmployeeNotFound if it has none."""
     async with uow:
         employee = await uow.employees.get(employee_card_no)
-    if employee is None:
-        raise EmployeeNotFound(employee_card_no)
-    return employee
+    return found(employee, EmployeeNotFound(employee_card_no))
+
+
+async def _keep(employee: Employee, uow: PaymentUnitOfWork) -> None:
+    """Write the account's change and tell what it recorded, in one commit."""
+    await uow.employees.save(employee)
+    publish(uow, employee)
+    await uow.commit()
 
 
 async def _employee(employee_card_no: str, uow: PaymentUnitOfWork) -> Employee:
     employee = await uow.employees.get(employee_card_no, for_update=True)
-    if employee is None:
-        raise EmployeeNotFound(employee_card_no)
-    return employee
+    return found(employee, EmployeeNotFound(employee_card_no))
 
 
 # -- event handlers ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,21 +23,14 @@ log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_SECONDS = 10.0
 
 
+@dataclass
 class OutboxRelay:
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        table: Table,
-        broker: Broker,
-        poll_seconds: float = 1.0,
-        batch_size: int = 500,
-    ) -> None:
-        self._engine = engine
-        self._table = table
-        self._broker = broker
-        self._poll_seconds = poll_seconds
-        self._batch_size = batch_size
-        self._wakeup = asyncio.Event()
+    engine: AsyncEngine
+    table: Table
+    broker: Broker
+    poll_seconds: float = 1.0
+    batch_size: int = 500
+    _wakeup: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -49,35 +43,35 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox relay pass failed; will retry")
                 sent = 0
-            if sent < self._batch_size:
+            if sent < self.batch_size:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+                    await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
 
     async def count_pending(self) -> int:
         """How many committed events wait to be published (the outbox's depth)."""
-        t = self._table
-        async with self._engine.connect() as conn:
+        t = self.table
+        async with self.engine.connect() as conn:
             query = select(func.count()).select_from(t).where(t.c.published_at.is_(None))
             return int((await conn.execute(query)).scalar_one())
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; the number marked published."""
-        if not self._broker.connected:
+        if not self.broker.connected:
             return 0
-        t = self._table
-        async with self._engine.connect() as conn:
+        t = self.table
+        async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
                     select(t.c.id, t.c.event_id, t.c.subject, t.c.body)
                     .where(t.c.published_at.is_(None))
                     .order_by(t.c.id)
-                    .limit(self._batch_size)
+                    .limit(self.batch_size)
                 )
             ).all()
         if not rows:
             return 0
         # The connection is given back while we wait on the broker: requests go on.
-        js = self._broker.js
+        js = self.broker.js
         acks = [
             await js.publish_async(
                 row.subject, row.body.encode(), headers={"Nats-Msg-Id": row.event_id}
@@ -102,7 +96,7 @@ class OutboxRelay:
         if failed:
             log.warning("%d of %d outbox events not acknowledged; will retry", failed, len(rows))
         if done:
-            async with self._engine.begin() as conn:
+            async with self.engine.begin() as conn:
                 await conn.execute(
                     update(t).where(t.c.id.in_(done)).values(published_at=clock.now())
                 )

@@ -9,7 +9,7 @@ fakes implement the same port in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -52,6 +52,27 @@ class Publish(Protocol):
     """A service's ``events.publish``: see ``publisher``."""
 
     def __call__(self, uow: UnitOfWork, *aggregates: Aggregate) -> None: ...
+
+
+class EventMap:
+    """A service's one mapping from its domain events to the integration events others
+    read: each domain event becomes the contract it is mapped to, filled from the event's
+    fields of the same name (``DomainEvent.facts``), so a contract field the event lacks
+    fails at once in the tests rather than on the wire."""
+
+    def __init__(
+        self, service: str, contracts: Mapping[type[DomainEvent], type[IntegrationEvent]]
+    ) -> None:
+        self._service = service
+        self._contracts = contracts
+
+    def __call__(self, event: DomainEvent) -> IntegrationEvent:
+        contract = self._contracts.get(type(event))
+        if contract is None:
+            raise TypeError(
+                f"{self._service} publishes no integration event for {type(event).__name__}"
+            )
+        return contract.model_validate(event.facts())
 
 
 def publisher(integration_event: Callable[[DomainEvent], IntegrationEvent]) -> Publish:

@@ -61,6 +61,17 @@ class MyPageRow:
     def advance_payment(self, status: PaymentStatus) -> None:
         self.payment_status = self._forward(self.payment_status, status, PAYMENT_RANK)
 
+    def advance(self, *statuses: OrderStatus | CookStatus | PaymentStatus) -> None:
+        """Move each of the statuses it names forward (an order's, a cook's, a payment's)."""
+        for status in statuses:
+            match status:
+                case OrderStatus():
+                    self.advance_order(status)
+                case CookStatus():
+                    self.advance_cook(status)
+                case PaymentStatus():
+                    self.advance_payment(status)
+
     def mark_notified(self) -> None:
         self.changed = self.changed or not self.notified
         self.notified = True

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 from erestaurant.contracts import (
     CookCancelled,
@@ -22,9 +24,11 @@ from erestaurant.contracts import (
     PaymentDeducted,
 )
 from erestaurant.contracts.statuses import CookStatus, OrderStatus, PaymentStatus
-from erestaurant.platform.consumer import Handlers
+from erestaurant.platform.consumer import EventHandler, Handlers
 from erestaurant.workercenter.domain import MyPageRow
 from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
+
+Status = OrderStatus | CookStatus | PaymentStatus
 
 
 async def _project(
@@ -57,62 +61,30 @@ async def on_order_completed(e: OrderCompleted, uow: WorkercenterUnitOfWork) -> 
     await _project(uow, e.order_id, e.completed_at, change)
 
 
-async def on_order_cancelled(e: OrderCancelled, uow: WorkercenterUnitOfWork) -> None:
-    await _project(
-        uow, e.order_id, e.cancelled_at, lambda row: row.advance_order(OrderStatus.CANCELLED)
-    )
-
-
-async def on_cook_received(e: CookReceived, uow: WorkercenterUnitOfWork) -> None:
-    await _project(
-        uow, e.order_id, e.received_at, lambda row: row.advance_cook(CookStatus.RECEIVED)
-    )
-
-
-async def on_cook_started(e: CookStarted, uow: WorkercenterUnitOfWork) -> None:
-    def change(row: MyPageRow) -> None:
-        row.advance_cook(CookStatus.COOKING)
-        # Hall moves the order to COOKING on this same event.
-        row.advance_order(OrderStatus.COOKING)
-
-    await _project(uow, e.order_id, e.started_at, change)
-
-
-async def on_cooked(e: Cooked, uow: WorkercenterUnitOfWork) -> None:
-    await _project(uow, e.order_id, e.cooked_at, lambda row: row.advance_cook(CookStatus.COOKED))
-
-
-async def on_cook_cancelled(e: CookCancelled, uow: WorkercenterUnitOfWork) -> None:
-    await _project(
-        uow, e.order_id, e.cancelled_at, lambda row: row.advance_cook(CookStatus.CANCELLED)
-    )
-
-
-async def on_payment_deducted(e: PaymentDeducted, uow: WorkercenterUnitOfWork) -> None:
-    await _project(
-        uow, e.order_id, e.deducted_at, lambda row: row.advance_payment(PaymentStatus.DEDUCTED)
-    )
-
-
-async def on_payment_cancelled(e: PaymentCancelled, uow: WorkercenterUnitOfWork) -> None:
-    await _project(
-        uow, e.order_id, e.cancelled_at, lambda row: row.advance_payment(PaymentStatus.CANCELLED)
-    )
-
-
 async def on_message_sent(e: MealReadyMessageSent, uow: WorkercenterUnitOfWork) -> None:
     await _project(uow, e.order_id, e.sent_at, MyPageRow.mark_notified)
+
+
+def _moves(when: Callable[[Any], datetime], *statuses: Status) -> EventHandler:
+    """The projection of an event that only moves statuses forward, at the time ``when``
+    reads from it."""
+
+    async def project(e: Any, uow: WorkercenterUnitOfWork) -> None:
+        await _project(uow, e.order_id, when(e), lambda row: row.advance(*statuses))
+
+    return project
 
 
 HANDLERS: Handlers = {
     OrderPlaced: on_order_placed,
     OrderCompleted: on_order_completed,
-    OrderCancelled: on_order_cancelled,
-    CookReceived: on_cook_received,
-    CookStarted: on_cook_started,
-    Cooked: on_cooked,
-    CookCancelled: on_cook_cancelled,
-    PaymentDeducted: on_payment_deducted,
-    PaymentCancelled: on_payment_cancelled,
+    OrderCancelled: _moves(attrgetter("cancelled_at"), OrderStatus.CANCELLED),
+    CookReceived: _moves(attrgetter("received_at"), CookStatus.RECEIVED),
+    # Hall moves the order to COOKING on this same event.
+    CookStarted: _moves(attrgetter("started_at"), CookStatus.COOKING, OrderStatus.COOKING),
+    Cooked: _moves(attrgetter("cooked_at"), CookStatus.COOKED),
+    CookCancelled: _moves(attrgetter("cancelled_at"), CookStatus.CANCELLED),
+    PaymentDeducted: _moves(attrgetter("deducted_at"), PaymentStatus.DEDUCTED),
+    PaymentCancelled: _moves(attrgetter("cancelled_at"), PaymentStatus.CANCELLED),
     MealReadyMessageSent: on_message_sent,
 }
