@@ -39,10 +39,10 @@ from erestaurant.platform.errors import (
     Conflict,
     ErrorTable,
     NotFound,
+    TooManyRequests,
     Unavailable,
     Unprocessable,
     answers,
-    with_code,
 )
 from erestaurant.platform.schema import Camel, CardNo, Id
 from erestaurant.platform.security import Access
@@ -78,33 +78,6 @@ class OrderOut(Camel):
     updated_at: datetime | None
 
 
-UnknownCardError = with_code(Unprocessable, "UNKNOWN_CARD")
-CardDeactivatedError = with_code(Unprocessable, "CARD_DEACTIVATED")
-PinRequiredError = with_code(Unprocessable, "PIN_REQUIRED")
-PinNotSetError = with_code(Unprocessable, "PIN_NOT_SET")
-WrongPinError = with_code(Unprocessable, "WRONG_PIN")
-KeyReusedError = with_code(Unprocessable, "IDEMPOTENCY_KEY_REUSED")
-NotCancellableError = with_code(Conflict, "COOKING_STARTED")
-KitchenDownError = with_code(Unavailable, "KITCHEN_UNAVAILABLE")
-KitchenBusyError = with_code(Unavailable, "KITCHEN_BUSY")
-_KITCHEN_REFUSALS: dict[str, type[ApiError]] = {
-    "SOLD_OUT": with_code(Conflict, "SOLD_OUT"),
-    "NOT_ON_MENU": with_code(Conflict, "NOT_ON_MENU"),
-    "COOKING_STARTED": NotCancellableError,
-}
-
-
-class PinLockedError(ApiError):
-    # 429 with Retry-After, as for any caller that must wait: 423 is not used by the project.
-    status_code = 429
-    code = "PIN_LOCKED"
-
-
-def _kitchen_refusal(exc: KitchenRefused) -> ApiError:
-    kind = _KITCHEN_REFUSALS.get(exc.code, with_code(Conflict, exc.code))
-    return kind(exc.message or exc.code)
-
-
 # What it means for the caller that the kitchen cannot answer a call of hall's.
 _KITCHEN_DOWN: dict[KitchenCall, str] = {
     "reserve": "orders are paused",
@@ -115,13 +88,17 @@ _KITCHEN_DOWN: dict[KitchenCall, str] = {
 def _kitchen_down(exc: KitchenUnavailable) -> ApiError:
     # Busy is the kitchen taking no new orders; a cancel it cannot take is unavailable.
     busy = isinstance(exc, KitchenBusy) and exc.call == "reserve"
-    kind = KitchenBusyError if busy else KitchenDownError
-    return kind(f"{_KITCHEN_DOWN[exc.call]}: {exc}", retry_after=exc.retry_after)
+    return Unavailable(
+        f"{_KITCHEN_DOWN[exc.call]}: {exc}",
+        code="KITCHEN_BUSY" if busy else "KITCHEN_UNAVAILABLE",
+        retry_after=exc.retry_after,
+    )
 
 
 def _pin_locked(exc: PinLocked) -> ApiError:
+    # 429 with Retry-After, as for any caller that must wait: 423 is not used by the project.
     wait = exc.seconds_left(clock.now())
-    return PinLockedError(str(exc), headers={"Retry-After": str(wait)})
+    return TooManyRequests(str(exc), code="PIN_LOCKED", headers={"Retry-After": str(wait)})
 
 
 def _visible(order: Order, who: Principal) -> bool:
@@ -137,18 +114,21 @@ def _visible(order: Order, who: Principal) -> bool:
 # How this service's domain errors, and the kitchen's, are answered (registered once on
 # the app; an entry covers the error's subclasses).
 ERRORS: ErrorTable = {
-    UnknownCard: lambda exc: UnknownCardError(str(exc), employeeCardNo=exc.employee_card_no),
-    CardDeactivated: lambda exc: CardDeactivatedError(
-        str(exc), employeeCardNo=exc.employee_card_no
+    UnknownCard: lambda exc: Unprocessable(
+        str(exc), code="UNKNOWN_CARD", employeeCardNo=exc.employee_card_no
     ),
-    PinRequired: lambda exc: PinRequiredError(str(exc)),
-    PinNotSet: lambda exc: PinNotSetError(str(exc)),
-    WrongPin: lambda exc: WrongPinError(str(exc), triesLeft=exc.tries_left),
+    CardDeactivated: lambda exc: Unprocessable(
+        str(exc), code="CARD_DEACTIVATED", employeeCardNo=exc.employee_card_no
+    ),
+    PinRequired: lambda exc: Unprocessable(str(exc), code="PIN_REQUIRED"),
+    PinNotSet: lambda exc: Unprocessable(str(exc), code="PIN_NOT_SET"),
+    WrongPin: lambda exc: Unprocessable(str(exc), code="WRONG_PIN", triesLeft=exc.tries_left),
     PinLocked: _pin_locked,
-    IdempotencyKeyReused: lambda exc: KeyReusedError(str(exc)),
+    IdempotencyKeyReused: lambda exc: Unprocessable(str(exc), code="IDEMPOTENCY_KEY_REUSED"),
     handlers.OrderNotFound: lambda exc: NotFound(str(exc)),
-    OrderNotCancellable: lambda exc: NotCancellableError(str(exc)),
-    KitchenRefused: _kitchen_refusal,
+    OrderNotCancellable: lambda exc: Conflict(str(exc), code="COOKING_STARTED"),
+    # The kitchen's refusal, with its code: SOLD_OUT, NOT_ON_MENU, COOKING_STARTED, ...
+    KitchenRefused: lambda exc: Conflict(exc.message or exc.code, code=exc.code),
     KitchenUnavailable: _kitchen_down,
 }
 

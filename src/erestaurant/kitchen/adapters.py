@@ -13,9 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Table,
     UniqueConstraint,
-    func,
     select,
     true,
 )
@@ -30,73 +28,65 @@ from erestaurant.kitchen.domain import (
     Reservation,
     ReservationStatus,
 )
-from erestaurant.platform.db import ID, UTCDateTime, inserted_id
+from erestaurant.platform.db import ID, UTCDateTime, required
 from erestaurant.platform.domain import Duplicate
-from erestaurant.platform.repository import SqlRepository, from_row, to_row
+from erestaurant.platform.repository import (
+    GeneratedKeyRepository,
+    NaturalKeyRepository,
+    SqlRepository,
+    from_row,
+)
 from erestaurant.platform.tables import ServiceTables
 from erestaurant.platform.uow import SqlUnitOfWork
 
 TABLES = ServiceTables()
 
-menus = Table(
+menus = TABLES.table(
     "menus",
-    TABLES.metadata,
     Column("menu_id", ID, primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("price", Integer, nullable=False),
-    Column("daily_portions", Integer, nullable=False),
-    Column("on_menu", Boolean, nullable=False, server_default=true()),
+    required("name", String(100)),
+    required("price", Integer),
+    required("daily_portions", Integer),
+    required("on_menu", Boolean, server_default=true()),
 )
 
-daily_stock = Table(
+daily_stock = TABLES.table(
     "daily_stock",
-    TABLES.metadata,
     Column("menu_id", ID, ForeignKey("menus.menu_id"), primary_key=True),
     Column("day", Date, primary_key=True),
-    Column("reserved", Integer, nullable=False),
+    required("reserved", Integer),
 )
 
-reservations = Table(
+reservations = TABLES.table(
     "reservations",
-    TABLES.metadata,
     Column("order_id", String(64), primary_key=True),
-    Column("menu_id", ID, ForeignKey("menus.menu_id"), nullable=False),
-    Column("menu_name", String(100), nullable=False),
-    Column("price", Integer, nullable=False),
-    Column("qty", Integer, nullable=False),
-    Column("day", Date, nullable=False),
-    Column("status", String(16), nullable=False, index=True),
-    Column("reserved_at", UTCDateTime, nullable=False),
+    required("menu_id", ID, ForeignKey("menus.menu_id")),
+    required("menu_name", String(100)),
+    required("price", Integer),
+    required("qty", Integer),
+    required("day", Date),
+    required("status", String(16), index=True),
+    required("reserved_at", UTCDateTime),
 )
 
-cook_tickets = Table(
+cook_tickets = TABLES.table(
     "cook_tickets",
-    TABLES.metadata,
     Column("cook_id", ID, primary_key=True),
-    Column("order_id", String(64), nullable=False),
-    Column("menu_id", ID, nullable=False),
-    Column("menu_name", String(100), nullable=False),
-    Column("qty", Integer, nullable=False),
-    Column("status", String(16), nullable=False, index=True),
-    Column("received_at", UTCDateTime, nullable=False),
-    Column("cooked_at", UTCDateTime, nullable=True),
+    required("order_id", String(64)),
+    required("menu_id", ID),
+    required("menu_name", String(100)),
+    required("qty", Integer),
+    required("status", String(16), index=True),
+    required("received_at", UTCDateTime),
+    Column("cooked_at", UTCDateTime),
     # One ticket per order, whatever is redelivered.
     UniqueConstraint("order_id"),
 )
 
 
-class MenuRepository(SqlRepository):
-    async def add(self, menu: Menu) -> Menu:
-        result = await self._insert(menus, to_row(menu, menus, without=("menu_id",)))
-        menu.menu_id = inserted_id(result)
-        return menu
-
-    async def get(self, menu_id: int) -> Menu | None:
-        return await self._one(Menu, menus, menus.c.menu_id == menu_id)
-
-    async def save(self, menu: Menu) -> None:
-        key = menus.c.menu_id == menu.menu_id
-        await self._update(menus, key, menu, ("price", "daily_portions", "on_menu"))
+class MenuRepository(GeneratedKeyRepository[Menu]):
+    kind, key = Menu, menus.c.menu_id
+    saved = ("price", "daily_portions", "on_menu")
 
     async def on_day(self, day: date) -> list[MenuToday]:
         stock = daily_stock.alias()
@@ -129,23 +119,15 @@ class StockRepository(SqlRepository):
 
     async def save(self, stock: DailyStock) -> None:
         key = (daily_stock.c.menu_id == stock.menu_id) & (daily_stock.c.day == stock.day)
-        await self._update(daily_stock, key, stock, ("reserved",))
+        await self._update(daily_stock, key, {"reserved": stock.reserved})
 
 
-class ReservationRepository(SqlRepository):
-    async def add(self, reservation: Reservation) -> None:
-        await self._insert(reservations, to_row(reservation, reservations))
-
-    async def get(self, order_id: str) -> Reservation | None:
-        return await self._one(Reservation, reservations, reservations.c.order_id == order_id)
-
-    async def save(self, reservation: Reservation) -> None:
-        key = reservations.c.order_id == reservation.order_id
-        await self._update(reservations, key, reservation, ("status", "reserved_at", "day"))
+class ReservationRepository(NaturalKeyRepository[Reservation]):
+    kind, key = Reservation, reservations.c.order_id
+    saved = ("status", "reserved_at", "day")
 
     async def count_held(self) -> int:
-        query = select(func.count()).where(reservations.c.status == ReservationStatus.HELD.value)
-        return int((await self._conn.execute(query)).scalar_one())
+        return await self._count(reservations.c.status == ReservationStatus.HELD.value)
 
     async def held_before(self, instant: datetime, limit: int = 100) -> list[Reservation]:
         query = (
@@ -157,19 +139,12 @@ class ReservationRepository(SqlRepository):
             .order_by(reservations.c.reserved_at)
             .limit(limit)
         )
-        return [from_row(Reservation, row._asdict()) for row in await self._conn.execute(query)]
+        return await self._all(Reservation, query)
 
 
-class TicketRepository(SqlRepository):
-    async def add(self, ticket: CookTicket) -> CookTicket:
-        result = await self._insert(
-            cook_tickets, to_row(ticket, cook_tickets, without=("cook_id",))
-        )
-        ticket.cook_id = inserted_id(result)
-        return ticket
-
-    async def get(self, cook_id: int) -> CookTicket | None:
-        return await self._one(CookTicket, cook_tickets, cook_tickets.c.cook_id == cook_id)
+class TicketRepository(GeneratedKeyRepository[CookTicket]):
+    kind, key = CookTicket, cook_tickets.c.cook_id
+    saved = ("status", "cooked_at")
 
     async def for_order(self, order_id: str) -> CookTicket | None:
         return await self._one(CookTicket, cook_tickets, cook_tickets.c.order_id == order_id)
@@ -187,17 +162,11 @@ class TicketRepository(SqlRepository):
             query = query.where(cook_tickets.c.status == status.value)
         if order_id is not None:
             query = query.where(cook_tickets.c.order_id == order_id)
-        return [from_row(CookTicket, row._asdict()) for row in await self._conn.execute(query)]
+        return await self._all(CookTicket, query)
 
     async def count_open(self) -> int:
-        query = select(func.count()).where(
-            cook_tickets.c.status.in_((CookStatus.RECEIVED.value, CookStatus.COOKING.value))
-        )
-        return int((await self._conn.execute(query)).scalar_one())
-
-    async def save(self, ticket: CookTicket) -> None:
-        key = cook_tickets.c.cook_id == ticket.cook_id
-        await self._update(cook_tickets, key, ticket, ("status", "cooked_at"))
+        to_cook = (CookStatus.RECEIVED.value, CookStatus.COOKING.value)
+        return await self._count(cook_tickets.c.status.in_(to_cook))
 
 
 class SqlKitchenUnitOfWork(SqlUnitOfWork):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.types import DecoratedCallable
 from pydantic import (
     ConfigDict,
     Field,
@@ -41,7 +43,6 @@ from erestaurant.platform.errors import (
     NotFound,
     Unavailable,
     answers,
-    with_code,
 )
 from erestaurant.platform.schema import Camel, Id
 from erestaurant.platform.security import Access, Forbidden, Limit
@@ -136,26 +137,14 @@ class ReservationOut(Camel):
     reserved_at: datetime
 
 
-SoldOutError = with_code(Conflict, "SOLD_OUT")
-NotOnMenuError = with_code(Conflict, "NOT_ON_MENU")
-IllegalTransitionError = with_code(Conflict, "ILLEGAL_TRANSITION")
-CookingStartedError = with_code(Conflict, "COOKING_STARTED")
-ReservationMismatchError = with_code(Conflict, "RESERVATION_MISMATCH")
-BusyError = with_code(Unavailable, "KITCHEN_BUSY")
-PortionsBelowReservedError = with_code(Conflict, "PORTIONS_BELOW_RESERVED")
-
-
 def _menu_out(today: MenuToday) -> MenuOut:
-    menu = today.menu
-    assert menu.menu_id is not None
-    return MenuOut(
-        menu_id=menu.menu_id,
-        name=menu.name,
-        price=menu.price,
-        daily_portions=menu.daily_portions,
-        remaining=today.remaining,
-        on_menu=menu.on_menu,
-    )
+    # The menu's own terms, and how many portions are left of it today.
+    return MenuOut.model_validate(SimpleNamespace(**vars(today.menu), remaining=today.remaining))
+
+
+def _flag(alias: str, description: str) -> Any:
+    """A query parameter that is true or false, false if left out."""
+    return Query(False, alias=alias, description=description)
 
 
 def _not_found(exc: LookupError) -> NotFound:
@@ -167,15 +156,19 @@ ERRORS: ErrorTable = {
     handlers.MenuNotFound: _not_found,
     handlers.TicketNotFound: _not_found,
     handlers.ReservationNotFound: _not_found,
-    PortionsBelowReserved: lambda exc: PortionsBelowReservedError(
-        str(exc), menuId=exc.menu_id, reserved=exc.reserved, dailyPortions=exc.asked
+    PortionsBelowReserved: lambda exc: Conflict(
+        str(exc),
+        code="PORTIONS_BELOW_RESERVED",
+        menuId=exc.menu_id,
+        reserved=exc.reserved,
+        dailyPortions=exc.asked,
     ),
-    SoldOut: lambda exc: SoldOutError(str(exc), menuId=exc.menu_id),
-    NotOnMenu: lambda exc: NotOnMenuError(str(exc), menuId=exc.menu_id),
-    IllegalCookTransition: lambda exc: IllegalTransitionError(str(exc)),
-    CookingAlreadyStarted: lambda exc: CookingStartedError(str(exc)),
-    ReservationMismatch: lambda exc: ReservationMismatchError(str(exc)),
-    AtCapacity: lambda exc: BusyError(str(exc), retry_after=exc.retry_after),
+    SoldOut: lambda exc: Conflict(str(exc), code="SOLD_OUT", menuId=exc.menu_id),
+    NotOnMenu: lambda exc: Conflict(str(exc), code="NOT_ON_MENU", menuId=exc.menu_id),
+    IllegalCookTransition: lambda exc: Conflict(str(exc), code="ILLEGAL_TRANSITION"),
+    CookingAlreadyStarted: lambda exc: Conflict(str(exc), code="COOKING_STARTED"),
+    ReservationMismatch: lambda exc: Conflict(str(exc), code="RESERVATION_MISMATCH"),
+    AtCapacity: lambda exc: Unavailable(str(exc), code="KITCHEN_BUSY", retry_after=exc.retry_after),
 }
 
 
@@ -190,6 +183,15 @@ def router(
     kitchen = access.allow(Role.KITCHEN)
     anyone = access.allow(Role.KIOSK, Role.EMPLOYEE, Role.KITCHEN, Role.PAYROLL)
     hall = access.service(Role.RESERVE_PORTIONS, reservation_audience)
+
+    def kitchen_change(
+        path: str, model: type[Camel]
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """PATCH ``path``: kitchen staff change one thing, which may not be there (404) or
+        may refuse the change (409)."""
+        return api.patch(
+            path, response_model=model, responses=answers(404, 409), dependencies=[kitchen]
+        )
 
     @api.post(
         "/menus",
@@ -206,13 +208,7 @@ def router(
     @api.get("/menus", response_model=list[MenuOut])
     async def list_menus(
         who: Principal = anyone,
-        everything: Annotated[
-            bool,
-            Query(
-                alias="all",
-                description="Also the dishes taken off the menu (kitchen staff only)",
-            ),
-        ] = False,
+        everything: bool = _flag("all", "Also the dishes taken off the menu (kitchen staff only)"),
     ) -> list[MenuOut]:
         # Kiosks and employees see what can be ordered; what was taken off is the
         # kitchen's business, and asking for it is refused rather than quietly ignored.
@@ -223,12 +219,7 @@ def router(
             menus = await tx.menus.on_day(day)
         return [_menu_out(today) for today in menus if everything or today.menu.on_menu]
 
-    @api.patch(
-        "/menus/{menu_id}",
-        response_model=MenuOut,
-        responses=answers(404, 409),
-        dependencies=[kitchen],
-    )
+    @kitchen_change("/menus/{menu_id}", MenuOut)
     async def change_menu(menu_id: MenuId, body: MenuChange) -> MenuOut:
         cmd = handlers.ChangeMenu(menu_id, body.price, body.daily_portions, body.on_menu)
         return _menu_out(await handlers.change_menu(cmd, uow(), timezone))
@@ -238,13 +229,9 @@ def router(
         status: CookStatus | None = None,
         order_id: Annotated[str | None, Query(alias="orderId", max_length=64)] = None,
         limit: Limit = 200,
-        newest_first: Annotated[
-            bool,
-            Query(
-                alias="newestFirst",
-                description="The newest tickets first (the display's recently cancelled).",
-            ),
-        ] = False,
+        newest_first: bool = _flag(
+            "newestFirst", "The newest tickets first (the display's recently cancelled)."
+        ),
     ) -> list[CookOut]:
         async with uow() as tx:
             tickets = await tx.tickets.list(status, limit, order_id, newest_first)
@@ -260,12 +247,7 @@ def router(
             raise NotFound(f"no cooking ticket {cook_id}")
         return CookOut.model_validate(ticket)
 
-    @api.patch(
-        "/cooks/{cook_id}",
-        response_model=CookOut,
-        responses=answers(404, 409),
-        dependencies=[kitchen],
-    )
+    @kitchen_change("/cooks/{cook_id}", CookOut)
     async def change_cook(cook_id: CookId, body: CookChange) -> CookOut:
         ticket = await handlers.change_cook_status(cook_id, CookStatus(body.status), uow())
         return CookOut.model_validate(ticket)

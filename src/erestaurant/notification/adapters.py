@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, String, Table, select
+from sqlalchemy import Column, String
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.notification.domain import Message
-from erestaurant.platform.db import UTCDateTime
-from erestaurant.platform.repository import SqlRepository, from_row, to_row
+from erestaurant.platform.db import UTCDateTime, required
+from erestaurant.platform.repository import SqlRepository, to_row
 from erestaurant.platform.tables import ServiceTables
 from erestaurant.platform.uow import SqlUnitOfWork
 
 TABLES = ServiceTables()
 
-messages = Table(
+messages = TABLES.table(
     "messages",
-    TABLES.metadata,
     # One ready message per order, whatever is redelivered.
     Column("order_id", String(64), primary_key=True),
-    Column("employee_card_no", String(32), nullable=False, index=True),
-    Column("channel", String(16), nullable=False),
-    Column("text", String(500), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("sent_at", UTCDateTime, nullable=False),
+    required("employee_card_no", String(32), index=True),
+    required("channel", String(16)),
+    required("text", String(500)),
+    required("status", String(16)),
+    required("sent_at", UTCDateTime),
 )
 
 
@@ -34,13 +33,8 @@ class MessageRepository(SqlRepository):
         return await self._one(Message, messages, messages.c.order_id == order_id)
 
     async def of_employee(self, employee_card_no: str, limit: int) -> list[Message]:
-        query = (
-            select(messages)
-            .where(messages.c.employee_card_no == employee_card_no)
-            .order_by(messages.c.sent_at.desc())
-            .limit(limit)
-        )
-        return [from_row(Message, row._mapping) for row in await self._conn.execute(query)]
+        mine = messages.c.employee_card_no == employee_card_no
+        return await self._latest(Message, messages, mine, messages.c.sent_at, limit)
 
 
 class SqlNotificationUnitOfWork(SqlUnitOfWork):

@@ -8,11 +8,12 @@ from datetime import datetime
 from fastapi import APIRouter
 
 from erestaurant.contracts.statuses import MessageStatus
+from erestaurant.notification.domain import Message
 from erestaurant.notification.unit_of_work import NotificationUnitOfWork
-from erestaurant.platform.access import Principal, Role
-from erestaurant.platform.errors import EVERY_ROUTE, ErrorTable, answers
+from erestaurant.platform.errors import ErrorTable
 from erestaurant.platform.schema import Camel
-from erestaurant.platform.security import Access, Limit, card_query, card_to_read
+from erestaurant.platform.security import Access
+from erestaurant.platform.web import employee_list, employee_router
 
 
 class MessageOut(Camel):
@@ -29,21 +30,10 @@ ERRORS: ErrorTable = {}
 
 
 def router(uow: Callable[[], NotificationUnitOfWork], access: Access) -> APIRouter:
-    api = APIRouter(
-        prefix="/notifications", tags=["notification"], responses=answers(*EVERY_ROUTE, 404)
-    )
-    employee = access.allow(Role.EMPLOYEE)
+    api = employee_router("/notifications", "notification")
 
-    @api.get("/messages", response_model=list[MessageOut])
-    async def messages(
-        who: Principal = employee,
-        employee_card_no: str | None = card_query("messages"),
-        limit: Limit = 100,
-    ) -> list[MessageOut]:
-        card = card_to_read(who, employee_card_no)
-        async with uow() as tx:
-            return [
-                MessageOut.model_validate(m) for m in await tx.messages.of_employee(card, limit)
-            ]
+    @employee_list(api, access, uow, "/messages", MessageOut, whose="messages")
+    async def messages(tx: NotificationUnitOfWork, card: str, limit: int) -> list[Message]:
+        return await tx.messages.of_employee(card, limit)
 
     return api

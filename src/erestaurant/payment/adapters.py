@@ -8,65 +8,56 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, String, Table, UniqueConstraint, func, select, update
+from sqlalchemy import Column, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.contracts.statuses import PaymentStatus
 from erestaurant.payment.domain import Deduction, Employee, OrderTerms, Payment
-from erestaurant.platform.db import ID, UTCDateTime, inserted_id
-from erestaurant.platform.repository import SqlRepository, from_row, to_row
+from erestaurant.platform.db import ID, UTCDateTime, inserted_id, required
+from erestaurant.platform.repository import (
+    NaturalKeyRepository,
+    SqlRepository,
+    from_row,
+    to_row,
+)
 from erestaurant.platform.tables import ServiceTables
 from erestaurant.platform.uow import SqlUnitOfWork
 
 TABLES = ServiceTables()
 
-employees = Table(
+employees = TABLES.table(
     "employees",
-    TABLES.metadata,
     Column("employee_card_no", String(32), primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("registered_at", UTCDateTime, nullable=False),
-    Column("deactivated_at", UTCDateTime, nullable=True),
+    required("name", String(100)),
+    required("registered_at", UTCDateTime),
+    Column("deactivated_at", UTCDateTime),
     # The argon2 hash of the employee's kiosk PIN (hall has a copy): never the PIN itself.
-    Column("pin_hash", String(255), nullable=True),
+    Column("pin_hash", String(255)),
 )
 
-payments = Table(
+payments = TABLES.table(
     "payments",
-    TABLES.metadata,
     Column("payment_id", ID, primary_key=True),
-    Column("order_id", String(64), nullable=False),
-    Column("employee_card_no", String(32), nullable=True, index=True),
-    Column("amount", Integer, nullable=True),
-    Column("status", String(16), nullable=False),
-    Column("cooked_at", UTCDateTime, nullable=True),
-    Column("pay_period", String(7), nullable=True, index=True),
-    Column("deducted_at", UTCDateTime, nullable=True),
-    Column("created_at", UTCDateTime, nullable=False),
+    required("order_id", String(64)),
+    Column("employee_card_no", String(32), index=True),
+    Column("amount", Integer),
+    required("status", String(16)),
+    Column("cooked_at", UTCDateTime),
+    Column("pay_period", String(7), index=True),
+    Column("deducted_at", UTCDateTime),
+    required("created_at", UTCDateTime),
     # One payment per order: the second insert for an order fails instead of charging twice.
     # A backstop of the rule in payment/domain.py ("Deducted once, and only when cooked").
     UniqueConstraint("order_id"),
 )
 
 
-class EmployeeRepository(SqlRepository):
-    async def add(self, employee: Employee) -> None:
-        await self._insert(employees, to_row(employee, employees))
-
-    async def get(self, employee_card_no: str, *, for_update: bool = False) -> Employee | None:
-        key = employees.c.employee_card_no == employee_card_no
-        return await self._one(Employee, employees, key, lock=for_update)
-
-    async def save(self, employee: Employee) -> None:
-        await self._conn.execute(
-            update(employees)
-            .where(employees.c.employee_card_no == employee.employee_card_no)
-            .values(**to_row(employee, employees, without=("employee_card_no",)))
-        )
+class EmployeeRepository(NaturalKeyRepository[Employee]):
+    kind, key = Employee, employees.c.employee_card_no
+    locks = False  # read unlocked unless for_update says otherwise
 
     async def list(self) -> list[Employee]:
-        query = select(employees).order_by(employees.c.employee_card_no)
-        return [from_row(Employee, row._asdict()) for row in await self._conn.execute(query)]
+        return await self._all(Employee, select(employees).order_by(employees.c.employee_card_no))
 
 
 class PaymentRepository(SqlRepository):
@@ -89,9 +80,7 @@ class PaymentRepository(SqlRepository):
 
     async def save(self, payment: Payment) -> None:
         values = to_row(payment, payments, without=("payment_id", "order_id", "created_at"))
-        await self._conn.execute(
-            update(payments).where(payments.c.payment_id == payment.payment_id).values(**values)
-        )
+        await self._update(payments, payments.c.payment_id == payment.payment_id, values)
 
     async def of_employee(self, employee_card_no: str) -> list[Payment]:
         # A payment cancelled before its OrderPlaced arrived knows its card but not yet its

@@ -23,7 +23,6 @@ from erestaurant.platform.errors import (
     NotFound,
     Unprocessable,
     answers,
-    with_code,
 )
 from erestaurant.platform.schema import Camel, CardNo
 from erestaurant.platform.security import Access, card_query, card_to_read
@@ -77,14 +76,10 @@ class Payroll(Camel):
     total_amount: int
 
 
-CardTakenError = with_code(Conflict, "CARD_ALREADY_REGISTERED")
-CardDeactivatedError = with_code(Unprocessable, "CARD_DEACTIVATED")
-
-
 # How this service's domain errors are answered (registered once on the app).
 ERRORS: ErrorTable = {
-    CardAlreadyRegistered: lambda exc: CardTakenError(str(exc)),
-    CardDeactivated: lambda exc: CardDeactivatedError(str(exc)),
+    CardAlreadyRegistered: lambda exc: Conflict(str(exc), code="CARD_ALREADY_REGISTERED"),
+    CardDeactivated: lambda exc: Unprocessable(str(exc), code="CARD_DEACTIVATED"),
     EmployeeNotFound: lambda exc: NotFound(str(exc)),
 }
 

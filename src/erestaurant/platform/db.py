@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, event, text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -30,6 +30,13 @@ ID = BigInteger().with_variant(Integer, "sqlite")
 
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING)
+
+
+def required(
+    name: str, kind: TypeEngine[Any] | type[TypeEngine[Any]], *args: Any, **kwargs: Any
+) -> Column[Any]:
+    """A column that is never NULL (a plain ``Column`` may be, as SQLAlchemy has it)."""
+    return Column(name, kind, *args, nullable=False, **kwargs)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -9,12 +9,37 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class ApiError(Exception):
+    """A refusal, answered with ``status_code`` and ``{"error": code, "message": ...}``.
+
+    A kind of refusal names its status and default code as class keywords; one refusal may
+    answer a code of its own, with details by code: ``Conflict(message, code="SOLD_OUT",
+    menuId=3)``.
+    """
+
     status_code = 400
     code = "BAD_REQUEST"
 
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None, **details: Any):
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+        if code is not None:
+            cls.code = code
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        **details: Any,
+    ):
         super().__init__(message)
         self.message = message
+        if code is not None:
+            self.code = code
         self.headers = headers or {}
         self.details = details
 
@@ -22,24 +47,24 @@ class ApiError(Exception):
         return {"error": self.code, "message": self.message, **self.details}
 
 
-class NotFound(ApiError):
-    status_code = 404
-    code = "NOT_FOUND"
+class NotFound(ApiError, status=404, code="NOT_FOUND"):
+    """Not there, or not the caller's to see."""
 
 
-class Conflict(ApiError):
-    status_code = 409
-    code = "CONFLICT"
+class Conflict(ApiError, status=409, code="CONFLICT"):
+    """Refused in the current state."""
 
 
-class Unprocessable(ApiError):
-    status_code = 422
-    code = "UNPROCESSABLE"
+class Unprocessable(ApiError, status=422, code="UNPROCESSABLE"):
+    """A request this cannot take."""
 
 
-class Unavailable(ApiError):
-    status_code = 503
-    code = "SERVICE_UNAVAILABLE"
+class TooManyRequests(ApiError, status=429, code="TOO_MANY_REQUESTS"):
+    """Too many requests: try again after the Retry-After the refusal names."""
+
+
+class Unavailable(ApiError, status=503, code="SERVICE_UNAVAILABLE"):
+    """Not now: try again after ``retry_after`` seconds (Retry-After)."""
 
     def __init__(self, message: str, *, retry_after: int = 1, **details: Any):
         super().__init__(message, headers={"Retry-After": str(retry_after)}, **details)
@@ -52,7 +77,8 @@ ErrorTable = Mapping[type[Exception], Callable[[Any], ApiError]]
 
 
 def with_code(base: type[ApiError], code: str) -> type[ApiError]:
-    """A subclass of an error kind with its own machine-readable code."""
+    """A subclass of an error kind with its own machine-readable code, for a refusal that is
+    caught by its class (an answer that only needs the code says ``code=``)."""
     return type(code.title().replace("_", ""), (base,), {"code": code})
 
 

@@ -1,5 +1,7 @@
-"""What every SQL repository shares: its transaction's connection, and the mapping between
-an entity (a dataclass of the domain) and a row of its table.
+"""What every SQL repository shares: its transaction's connection, the queries they all
+make (``SqlRepository``), the add, get and save of an entity kept a row each
+(``KeyedRepository``), and the mapping between an entity (a dataclass of the domain) and a
+row of its table.
 
 A column and a field of the same name hold the same value; an enum is stored as its value
 and read back as the enum the field is typed with. Fields with no column (an aggregate's
@@ -12,13 +14,14 @@ import dataclasses
 import enum
 import typing
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Table, insert, select, update
+from sqlalchemy import Column, ColumnElement, Select, Table, func, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erestaurant.platform.db import inserted_id
 from erestaurant.platform.domain import Duplicate
 
 E = TypeVar("E")
@@ -48,13 +51,81 @@ class SqlRepository:
         row = (await self._conn.execute(query)).first()
         return None if row is None else from_row(kind, row._mapping)
 
+    async def _all(self, kind: type[E], query: Select[Any]) -> list[E]:
+        """Every row the query gives, as ``kind``."""
+        return [from_row(kind, row._mapping) for row in await self._conn.execute(query)]
+
+    async def _latest(
+        self,
+        kind: type[E],
+        table: Table,
+        where: ColumnElement[bool],
+        newest: Column[Any],
+        limit: int,
+    ) -> list[E]:
+        """Up to ``limit`` of the rows ``where`` says, as ``kind``, the greatest ``newest``
+        first."""
+        return await self._all(
+            kind, select(table).where(where).order_by(newest.desc()).limit(limit)
+        )
+
+    async def _count(self, where: ColumnElement[bool]) -> int:
+        """How many rows ``where`` says."""
+        return int((await self._conn.execute(select(func.count()).where(where))).scalar_one())
+
     async def _update(
-        self, table: Table, where: ColumnElement[bool], entity: object, columns: Iterable[str]
+        self, table: Table, where: ColumnElement[bool], values: Mapping[str, Any]
     ) -> None:
-        """Write ``columns`` of the row ``where`` says from the entity's fields (no such
-        row: nothing is written)."""
-        values = to_row(entity, table)
-        await self._conn.execute(update(table).where(where).values({c: values[c] for c in columns}))
+        """UPDATE the row ``where`` says with ``values`` (no such row: nothing is written)."""
+        await self._conn.execute(update(table).where(where).values(**values))
+
+
+class KeyedRepository(SqlRepository, Generic[E]):
+    """The repository of one kind of entity (``kind``), kept a row each in the table of its
+    key column (``key``). Its ``add`` is that of a ``NaturalKeyRepository`` or of a
+    ``GeneratedKeyRepository``."""
+
+    kind: type[E]
+    key: ClassVar[Column[Any]]
+    # The columns ``save`` writes, those that change once an entity is stored (None: every
+    # one but the key); whether ``get`` locks what it reads unless told.
+    saved: ClassVar[tuple[str, ...] | None] = None
+    locks: ClassVar[bool] = True
+
+    @property
+    def _table(self) -> Table:
+        return self.key.table
+
+    async def get(self, value: object, *, for_update: bool | None = None) -> E | None:
+        """The entity whose key is ``value`` (None: none), locked until commit (FOR UPDATE)
+        if ``for_update``, or else if the repository ``locks``."""
+        lock = self.locks if for_update is None else for_update
+        return await self._one(self.kind, self._table, self.key == value, lock=lock)
+
+    async def save(self, entity: E) -> None:
+        """Write the entity's ``saved`` columns (an entity never added stays missing)."""
+        values = to_row(entity, self._table, without=(self.key.name,))
+        if self.saved is not None:
+            values = {column: values[column] for column in self.saved}
+        await self._update(self._table, self.key == getattr(entity, self.key.name), values)
+
+
+class NaturalKeyRepository(KeyedRepository[E]):
+    """Entities that bring their key (an order's id, a card's number)."""
+
+    async def add(self, entity: E) -> None:
+        """Store a new entity; Duplicate if its key is taken."""
+        await self._insert(self._table, to_row(entity, self._table))
+
+
+class GeneratedKeyRepository(KeyedRepository[E]):
+    """Entities the database gives their key (an id that grows)."""
+
+    async def add(self, entity: E) -> E:
+        """Store a new entity; it is given its key, and returned."""
+        values = to_row(entity, self._table, without=(self.key.name,))
+        setattr(entity, self.key.name, inserted_id(await self._insert(self._table, values)))
+        return entity
 
 
 def to_row(entity: object, table: Table, without: Iterable[str] = ()) -> dict[str, Any]:

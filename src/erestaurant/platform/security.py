@@ -17,7 +17,7 @@ from fastapi import Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from erestaurant.platform.access import ClaimNames, Principal, Role, principal
-from erestaurant.platform.errors import ApiError, NotFound, Unavailable, Unprocessable, with_code
+from erestaurant.platform.errors import ApiError, NotFound, Unavailable, Unprocessable
 from erestaurant.platform.settings import AuthenticatedSettings
 from erestaurant.platform.tokens import InvalidToken, KeysUnavailable, TokenVerifier
 
@@ -28,9 +28,8 @@ bearer = HTTPBearer(
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-class Unauthenticated(ApiError):
-    status_code = 401
-    code = "UNAUTHENTICATED"
+class Unauthenticated(ApiError, status=401, code="UNAUTHENTICATED"):
+    """No access token, or one that does not verify (or is not meant for this)."""
 
     def __init__(self, message: str) -> None:
         # RFC 6750, 3: the challenge says which scheme and, for a bad token, what is wrong.
@@ -40,12 +39,14 @@ class Unauthenticated(ApiError):
         )
 
 
-class Forbidden(ApiError):
-    status_code = 403
-    code = "FORBIDDEN"
+class Forbidden(ApiError, status=403, code="FORBIDDEN"):
+    """A good token without the role this needs."""
 
 
-IdentityUnavailable = with_code(Unavailable, "IDENTITY_UNAVAILABLE")
+class IdentityUnavailable(Unavailable, code="IDENTITY_UNAVAILABLE"):
+    """The identity provider's keys are out of reach: no token can be checked for now."""
+
+
 NO_TOKEN = "this needs an access token (Authorization: Bearer ...)"
 
 
@@ -134,11 +135,8 @@ def card_to_read(who: Principal, asked: str | None, *staff: Role) -> str:
     exists."""
     if asked is None:
         if who.card_no is None:
-            raise MissingCard("say whose records: employeeCardNo")
+            raise Unprocessable("say whose records: employeeCardNo", code="CARD_REQUIRED")
         return who.card_no
     if who.is_admin or who.has_any(staff) or who.may_see_card(asked):
         return asked
     raise NotFound(f"no records for card {asked}")
-
-
-MissingCard = with_code(Unprocessable, "CARD_REQUIRED")

@@ -25,6 +25,7 @@ DEVELOPMENT: Literal["development"] = "development"
 ASYNC_HINT = "postgresql+asyncpg://, mysql+aiomysql:// or sqlite+aiosqlite:///"
 
 Port = Annotated[int, Field(ge=1, le=65535, description="The port to listen on.")]
+Seconds = Annotated[float, Field(gt=0)]  # a wait or a period: more than 0 seconds
 
 
 class CannotStart(SystemExit):
@@ -45,7 +46,28 @@ class SettingsError(CannotStart):
     """A bad setting: the process stops at start, naming the variable."""
 
 
-class Settings(BaseSettings):
+class DocumentedSettings(BaseSettings):
+    """Settings whose fields are described by their docstrings.
+
+    A docstring's lines are joined with spaces: each description is one paragraph (one cell
+    of the configuration reference, docs/configuration.md).
+    """
+
+    model_config = SettingsConfigDict(use_attribute_docstrings=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        folded = False
+        for info in cls.model_fields.values():
+            if info.description and "\n" in info.description:
+                info.description = " ".join(info.description.splitlines())
+                folded = True
+        if folded:  # the schema was built with the docstrings as written
+            cls.model_rebuild(force=True)
+
+
+class Settings(DocumentedSettings):
     """What every process has: how much it logs; ``load`` to read it."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -60,11 +82,8 @@ class Settings(BaseSettings):
         if "service" in vars(cls) and not cls.model_config.get("env_prefix"):
             cls.model_config = {**cls.model_config, "env_prefix": f"{cls.service.upper()}_"}
 
-    log_level: str = Field(
-        default="INFO",
-        validation_alias="ERESTAURANT_LOG_LEVEL",
-        description="DEBUG, INFO, WARNING or ERROR.",
-    )
+    log_level: str = Field("INFO", validation_alias="ERESTAURANT_LOG_LEVEL")
+    """DEBUG, INFO, WARNING or ERROR."""
 
     @field_validator("log_level")
     @classmethod
@@ -85,7 +104,9 @@ class Settings(BaseSettings):
 class ServerSettings(Settings):
     """A process that listens: where."""
 
-    host: str = Field(default="127.0.0.1", description="The address to listen on.")
+    host: str = "127.0.0.1"
+    """The address to listen on."""
+
     port: Port
 
 
@@ -100,80 +121,53 @@ class AuthenticatedSettings(ServerSettings):
     development_secrets: ClassVar[tuple[str, ...]] = ()
 
     environment: Literal["development", "production"] = Field(
-        default=DEVELOPMENT,
-        validation_alias="ERESTAURANT_ENVIRONMENT",
-        description=(
-            "`development` (the default: `erestaurant up` on a laptop, with the local identity"
-            " provider and development secrets) or `production`, where every service refuses"
-            " to start on a development secret."
-        ),
+        DEVELOPMENT, validation_alias="ERESTAURANT_ENVIRONMENT"
     )
+    """`development` (the default: `erestaurant up` on a laptop, with the local identity
+    provider and development secrets) or `production`, where every service refuses to start on a
+    development secret."""
+
     auth_issuer: str = Field(
-        default=f"http://127.0.0.1:{DEFAULT_IDENTITY_PORT}",
-        validation_alias="ERESTAURANT_AUTH_ISSUER",
-        description=(
-            "The OpenID Connect provider whose access tokens are accepted: exactly the `iss`"
-            " of its tokens. `up` starts the local provider unless this is set."
-        ),
+        f"http://127.0.0.1:{DEFAULT_IDENTITY_PORT}", validation_alias="ERESTAURANT_AUTH_ISSUER"
     )
-    auth_jwks_url: str | None = Field(
-        default=None,
-        validation_alias="ERESTAURANT_AUTH_JWKS_URL",
-        description=(
-            "Where the provider publishes its signing keys. Default: the `jwks_uri` of its"
-            " discovery document (`<issuer>/.well-known/openid-configuration`). Set it when"
-            " the services reach the provider by another address than its issuer URL."
-        ),
-    )
-    auth_token_url: str | None = Field(
-        default=None,
-        validation_alias="ERESTAURANT_AUTH_TOKEN_URL",
-        description=(
-            "The provider's token endpoint, where hall (and the gateway's sign-in) get"
-            " tokens. Default: the `token_endpoint` of its discovery document."
-        ),
-    )
-    auth_audience: str = Field(
-        default="erestaurant",
-        validation_alias="ERESTAURANT_AUTH_AUDIENCE",
-        description="The `aud` a token must carry to be accepted by the public API.",
-    )
+    """The OpenID Connect provider whose access tokens are accepted: exactly the `iss` of its
+    tokens. `up` starts the local provider unless this is set."""
+
+    auth_jwks_url: str | None = Field(None, validation_alias="ERESTAURANT_AUTH_JWKS_URL")
+    """Where the provider publishes its signing keys. Default: the `jwks_uri` of its discovery
+    document (`<issuer>/.well-known/openid-configuration`). Set it when the services reach the
+    provider by another address than its issuer URL."""
+
+    auth_token_url: str | None = Field(None, validation_alias="ERESTAURANT_AUTH_TOKEN_URL")
+    """The provider's token endpoint, where hall (and the gateway's sign-in) get tokens.
+    Default: the `token_endpoint` of its discovery document."""
+
+    auth_audience: str = Field("erestaurant", validation_alias="ERESTAURANT_AUTH_AUDIENCE")
+    """The `aud` a token must carry to be accepted by the public API."""
+
     auth_kitchen_audience: str = Field(
-        default="urn:erestaurant:kitchen",
-        validation_alias="ERESTAURANT_AUTH_KITCHEN_AUDIENCE",
-        description=(
-            "The `aud` of the tokens hall gets to reserve portions (a resource indicator,"
-            " RFC 8707): the kitchen's reservations accept only these, and nothing else does."
-        ),
+        "urn:erestaurant:kitchen", validation_alias="ERESTAURANT_AUTH_KITCHEN_AUDIENCE"
     )
-    auth_roles_claim: str = Field(
-        default="roles",
-        validation_alias="ERESTAURANT_AUTH_ROLES_CLAIM",
-        description=(
-            "The claim that lists a user's roles; a dotted path reaches into an object"
-            " (`realm_access.roles` for Keycloak). Granted scopes that name a role count too."
-        ),
-    )
+    """The `aud` of the tokens hall gets to reserve portions (a resource indicator, RFC 8707):
+    the kitchen's reservations accept only these, and nothing else does."""
+
+    auth_roles_claim: str = Field("roles", validation_alias="ERESTAURANT_AUTH_ROLES_CLAIM")
+    """The claim that lists a user's roles; a dotted path reaches into an object
+    (`realm_access.roles` for Keycloak). Granted scopes that name a role count too."""
+
     auth_card_claim: str = Field(
-        default="attributes.employee_card_no",
-        validation_alias="ERESTAURANT_AUTH_CARD_CLAIM",
-        description="The claim that holds an employee's card number (a dotted path).",
+        "attributes.employee_card_no", validation_alias="ERESTAURANT_AUTH_CARD_CLAIM"
     )
+    """The claim that holds an employee's card number (a dotted path)."""
+
     auth_leeway_seconds: float = Field(
-        default=30.0,
-        ge=0,
-        le=300,
-        validation_alias="ERESTAURANT_AUTH_LEEWAY_SECONDS",
-        description="How far the provider's clock and ours may disagree on a token's times.",
+        30.0, ge=0, le=300, validation_alias="ERESTAURANT_AUTH_LEEWAY_SECONDS"
     )
-    auth_revoked_clients: str = Field(
-        default="",
-        validation_alias="ERESTAURANT_AUTH_REVOKED_CLIENTS",
-        description=(
-            "Client ids (comma-separated) refused at once, before their tokens expire: a"
-            " kiosk that was stolen. Revoke it at the provider too, so it gets no new token."
-        ),
-    )
+    """How far the provider's clock and ours may disagree on a token's times."""
+
+    auth_revoked_clients: str = Field("", validation_alias="ERESTAURANT_AUTH_REVOKED_CLIENTS")
+    """Client ids (comma-separated) refused at once, before their tokens expire: a kiosk that
+    was stolen. Revoke it at the provider too, so it gets no new token."""
 
     @property
     def claim_names(self) -> ClaimNames:
@@ -203,8 +197,9 @@ def _secret(value: object) -> object:
     return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
+# A field of two classes (BrokerSettings, GatewaySettings): its description is said here, once.
 SHUTDOWN_DELAY = Field(
-    default=1.0,
+    1.0,
     ge=0,
     le=60,
     validation_alias="ERESTAURANT_SHUTDOWN_DELAY_SECONDS",
@@ -222,41 +217,25 @@ class BrokerSettings(AuthenticatedSettings):
     shutdown_delay_seconds: float = SHUTDOWN_DELAY
 
     nats_url: str = Field(
-        default=f"nats://127.0.0.1:{DEFAULT_NATS_PORT}",
-        validation_alias="ERESTAURANT_NATS_URL",
-        description="The NATS server (comma-separate several for a cluster).",
+        f"nats://127.0.0.1:{DEFAULT_NATS_PORT}", validation_alias="ERESTAURANT_NATS_URL"
     )
-    stream: str = Field(
-        default="ERESTAURANT",
-        validation_alias="ERESTAURANT_STREAM",
-        description="The JetStream stream that carries every event.",
-    )
-    stream_replicas: int = Field(
-        default=1,
-        ge=1,
-        le=5,
-        validation_alias="ERESTAURANT_STREAM_REPLICAS",
-        description=(
-            "On how many NATS servers the stream is kept, when a service creates it: 3 on a"
-            " cluster of 3, so that losing one server loses no event. A stream that exists"
-            " keeps its own settings."
-        ),
-    )
-    data_dir: Path = Field(
-        default=Path("data"),
-        validation_alias="ERESTAURANT_DATA_DIR",
-        description="Where the default SQLite files (and, for `up`, the JetStream store) live.",
-    )
-    timezone: str = Field(
-        default="Asia/Seoul",
-        validation_alias="ERESTAURANT_TIMEZONE",
-        description="The cafeteria's time zone: portions and pay periods turn at its midnight.",
-    )
-    failpoints: str = Field(
-        default="",
-        validation_alias="ERESTAURANT_FAILPOINTS",
-        description="For fault tests only: crash points to arm (see platform/failpoints.py).",
-    )
+    """The NATS server (comma-separate several for a cluster)."""
+
+    stream: str = Field("ERESTAURANT", validation_alias="ERESTAURANT_STREAM")
+    """The JetStream stream that carries every event."""
+
+    stream_replicas: int = Field(1, ge=1, le=5, validation_alias="ERESTAURANT_STREAM_REPLICAS")
+    """On how many NATS servers the stream is kept, when a service creates it: 3 on a cluster of
+    3, so that losing one server loses no event. A stream that exists keeps its own settings."""
+
+    data_dir: Path = Field(Path("data"), validation_alias="ERESTAURANT_DATA_DIR")
+    """Where the default SQLite files (and, for `up`, the JetStream store) live."""
+
+    timezone: str = Field("Asia/Seoul", validation_alias="ERESTAURANT_TIMEZONE")
+    """The cafeteria's time zone: portions and pay periods turn at its midnight."""
+
+    failpoints: str = Field("", validation_alias="ERESTAURANT_FAILPOINTS")
+    """For fault tests only: crash points to arm (see platform/failpoints.py)."""
 
     @field_validator("failpoints")
     @classmethod
@@ -277,57 +256,32 @@ class BrokerSettings(AuthenticatedSettings):
 class ServiceSettings(BrokerSettings):
     """A service with a database of its own, on the event stream."""
 
-    database_url: str | None = Field(
-        default=None,
-        description=(
-            "Where the service keeps its state, as an SQLAlchemy async URL:"
-            " `postgresql+asyncpg://user@host/db`, `mysql+aiomysql://user@host/db`,"
-            " `sqlite+aiosqlite:///path`. Default: an SQLite file in the data folder."
-        ),
-    )
-    database_password: SecretStr | None = Field(
-        default=None,
-        description=(
-            "The database password, kept out of the URL so that the URL can live in a"
-            " ConfigMap and the password in a Secret."
-        ),
-    )
-    ack_wait_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        validation_alias="ERESTAURANT_ACK_WAIT_SECONDS",
-        description=(
-            "How long JetStream waits for an ack before redelivering. An event in flight to a"
-            " process that died comes back after this long, so keep it short; handlers take"
-            " milliseconds."
-        ),
-    )
+    database_url: str | None = None
+    """Where the service keeps its state, as an SQLAlchemy async URL:
+    `postgresql+asyncpg://user@host/db`, `mysql+aiomysql://user@host/db`,
+    `sqlite+aiosqlite:///path`. Default: an SQLite file in the data folder."""
+
+    database_password: SecretStr | None = None
+    """The database password, kept out of the URL so that the URL can live in a ConfigMap and
+    the password in a Secret."""
+
+    ack_wait_seconds: Seconds = Field(10.0, validation_alias="ERESTAURANT_ACK_WAIT_SECONDS")
+    """How long JetStream waits for an ack before redelivering. An event in flight to a process
+    that died comes back after this long, so keep it short; handlers take milliseconds."""
+
     events_per_transaction: int = Field(
-        default=50,
-        ge=1,
-        le=100,
-        validation_alias="ERESTAURANT_EVENTS_PER_TRANSACTION",
-        description=(
-            "How many fetched events a service handles in one database transaction (one"
-            " commit instead of one each; if any of them fails, each is handled alone). 1"
-            " handles each in a transaction of its own. The Redis view always takes 1."
-        ),
+        50, ge=1, le=100, validation_alias="ERESTAURANT_EVENTS_PER_TRANSACTION"
     )
-    max_deliveries: int = Field(
-        default=5,
-        ge=1,
-        validation_alias="ERESTAURANT_MAX_DELIVERIES",
-        description=(
-            "How often an event is tried before it is set aside on the dead-letter subject"
-            " (retries back off from 0.5 s, doubling)."
-        ),
-    )
-    relay_poll_seconds: float = Field(
-        default=1.0,
-        gt=0,
-        validation_alias="ERESTAURANT_RELAY_POLL_SECONDS",
-        description="How often the relay looks for rows it was not woken for (left by a crash).",
-    )
+    """How many fetched events a service handles in one database transaction (one commit instead
+    of one each; if any of them fails, each is handled alone). 1 handles each in a transaction
+    of its own. The Redis view always takes 1."""
+
+    max_deliveries: int = Field(5, ge=1, validation_alias="ERESTAURANT_MAX_DELIVERIES")
+    """How often an event is tried before it is set aside on the dead-letter subject (retries
+    back off from 0.5 s, doubling)."""
+
+    relay_poll_seconds: Seconds = Field(1.0, validation_alias="ERESTAURANT_RELAY_POLL_SECONDS")
+    """How often the relay looks for rows it was not woken for (left by a crash)."""
 
     # Whether the service can keep its state in Redis (only a view that can be rebuilt).
     accepts_redis: ClassVar[bool] = False
@@ -379,26 +333,24 @@ def _explain(cls: type[Settings], exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-class ServiceRoutes(BaseSettings):
+class ServiceRoutes(DocumentedSettings):
     """Where a caller of the public API finds each service (the gateway, the screens): a
     service's URL, or its replicas' URLs comma-separated, under its env prefix."""
 
-    hall_url: str = Field(
-        default="http://127.0.0.1:8081",
-        description="Where hall is: /halls/** (comma-separate the URLs of several replicas).",
-    )
-    kitchen_url: str = Field(
-        default="http://127.0.0.1:8082", description="Where kitchen is: /kitchens/**."
-    )
-    payment_url: str = Field(
-        default="http://127.0.0.1:8083", description="Where payment is: /payments/**."
-    )
-    workercenter_url: str = Field(
-        default="http://127.0.0.1:8084", description="Where workercenter is: /workercenters/**."
-    )
-    notification_url: str = Field(
-        default="http://127.0.0.1:8085", description="Where notification is: /notifications/**."
-    )
+    hall_url: str = "http://127.0.0.1:8081"
+    """Where hall is: /halls/** (comma-separate the URLs of several replicas)."""
+
+    kitchen_url: str = "http://127.0.0.1:8082"
+    """Where kitchen is: /kitchens/**."""
+
+    payment_url: str = "http://127.0.0.1:8083"
+    """Where payment is: /payments/**."""
+
+    workercenter_url: str = "http://127.0.0.1:8084"
+    """Where workercenter is: /workercenters/**."""
+
+    notification_url: str = "http://127.0.0.1:8085"
+    """Where notification is: /notifications/**."""
 
     def routes(self) -> dict[str, list[str]]:
         """First path segment -> the service's replicas' base URLs (/halls/** and so on)."""

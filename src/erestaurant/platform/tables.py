@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import MetaData, Table
+from sqlalchemy.schema import SchemaItem
 
 from erestaurant.platform.db import new_metadata
 from erestaurant.platform.inbox import inbox_table
@@ -18,6 +19,10 @@ class ServiceTables:
 
     publishes: bool = True
     metadata: MetaData = field(default_factory=new_metadata)
+
+    def table(self, name: str, *columns: SchemaItem) -> Table:
+        """One of the service's own tables: ``Table(name, metadata, *columns)``."""
+        return Table(name, self.metadata, *columns)
 
     @property
     def inbox(self) -> Table:

@@ -1,21 +1,29 @@
-"""The web layer every service shares: the correlation id, JSON errors, and the app factory."""
+"""The web layer every service shares: the correlation id, JSON errors, the app factory, and
+the routes that list an employee's own records."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from erestaurant.platform import correlation
-from erestaurant.platform.errors import ApiError, ErrorTable
+from erestaurant.platform.access import Principal, Role
+from erestaurant.platform.errors import EVERY_ROUTE, ApiError, ErrorTable, answers
+from erestaurant.platform.security import Access, Limit, card_query, card_to_read
+from erestaurant.platform.uow import Transaction
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=Transaction)
 
 _HEADER = correlation.HEADER.lower().encode()
 
@@ -114,3 +122,49 @@ def create_app(title: str) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     return app
+
+
+# -- an employee's own records -------------------------------------------------------------
+
+
+def employee_router(prefix: str, tag: str) -> APIRouter:
+    """The router of a service whose routes read an employee's own records: any of them may
+    answer 404, as another employee's records are answered as if there were none."""
+    return APIRouter(prefix=prefix, tags=[tag], responses=answers(*EVERY_ROUTE, 404))
+
+
+# Reads an employee's records in a unit of work: ``read(tx, card, limit)``.
+Read = Callable[[T, str, int], Awaitable[Sequence[object]]]
+
+
+def employee_list(
+    api: APIRouter,
+    access: Access,
+    uow: Callable[[], T],
+    path: str,
+    model: type[BaseModel],
+    *,
+    whose: str,
+) -> Callable[[Read[T]], Read[T]]:
+    """Add ``GET path`` to ``api``, named as the function it decorates, which reads the
+    records: an employee's ``whose``, each as ``model``, at most ``limit``. An employee
+    reads their own, or a card card_to_read lets them read."""
+    employee = access.allow(Role.EMPLOYEE)
+
+    def add(read: Read[T]) -> Read[T]:
+        async def endpoint(
+            who: Principal = employee,
+            employee_card_no: str | None = card_query(whose),
+            limit: Limit = 100,
+        ) -> list[Any]:
+            card = card_to_read(who, employee_card_no)
+            async with uow() as tx:
+                return [model.model_validate(r) for r in await read(tx, card, limit)]
+
+        answer = list[model]  # type: ignore[valid-type]  # a model given at run time
+        api.add_api_route(
+            path, endpoint, methods=["GET"], response_model=answer, name=read.__name__
+        )
+        return read
+
+    return add

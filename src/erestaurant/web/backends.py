@@ -51,6 +51,11 @@ class Answer:
         """The machine-readable error code of a refusal (UNKNOWN_CARD, SOLD_OUT...)."""
         return self.body.get("error") if isinstance(self.body, dict) else None
 
+    def problem(self, otherwise: str, by_status: Mapping[int, str] | None = None) -> str | None:
+        """What a screen says of this answer (a message key): nothing when it succeeded, else
+        the key ``by_status`` holds for its status, or ``otherwise``."""
+        return None if self.ok else (by_status or {}).get(self.status, otherwise)
+
     @property
     def retry_after(self) -> int | None:
         value = self.headers.get("Retry-After")

@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,16 +59,25 @@ class Drills:
         self.flood = Flood()
         self._task: asyncio.Task[None] | None = None
 
+    @contextlib.asynccontextmanager
+    async def _control(
+        self, method: str, path: str, *, seconds: float
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """The runner's control API's answer to ``method`` ``path``, waited on ``seconds``."""
+        async with self._backends.http().request(
+            method,
+            f"{self._url}{path}",
+            headers=self._headers,
+            timeout=aiohttp.ClientTimeout(total=seconds),
+        ) as answer:
+            yield answer
+
     async def processes(self) -> list[dict[str, Any]] | None:
         """The runner's processes, or None when the control API does not answer."""
         if not self.enabled:
             return None
         try:
-            async with self._backends.http().get(
-                f"{self._url}/processes",
-                headers=self._headers,
-                timeout=aiohttp.ClientTimeout(total=2),
-            ) as answer:
+            async with self._control("GET", "/processes", seconds=2) as answer:
                 body = await answer.json(content_type=None)
                 return body if answer.status == 200 and isinstance(body, list) else None
         except (aiohttp.ClientError, TimeoutError, ValueError):
@@ -78,11 +88,7 @@ class Drills:
         if not self.enabled or action not in ACTIONS:
             return "ops.drills_off"
         try:
-            async with self._backends.http().post(
-                f"{self._url}/processes/{name}/{action}",
-                headers=self._headers,
-                timeout=aiohttp.ClientTimeout(total=10),
-            ) as answer:
+            async with self._control("POST", f"/processes/{name}/{action}", seconds=10) as answer:
                 return None if answer.status == 200 else "ops.drill_refused"
         except (aiohttp.ClientError, TimeoutError):
             return "ops.drill_unreachable"

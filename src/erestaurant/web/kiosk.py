@@ -16,8 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from erestaurant.platform.access import Role
-from erestaurant.web.pages import SCREEN_ANSWERS
-from erestaurant.web.screens import Screens
+from erestaurant.web.screens import Screens, screen_router
 
 KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 CARD = re.compile(r"^[A-Za-z0-9-]{1,32}$")
@@ -36,12 +35,7 @@ REFUSALS = {
 
 
 def router(screens: Screens) -> APIRouter:
-    api = APIRouter(
-        prefix="/kiosk",
-        tags=["kiosk screen"],
-        responses=SCREEN_ANSWERS,
-        default_response_class=HTMLResponse,
-    )
+    api = screen_router("/kiosk", "kiosk screen")
     pages = screens.pages
 
     @api.get("/setup", summary="Sign a kiosk device in (its client id and secret)")

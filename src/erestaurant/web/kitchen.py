@@ -15,20 +15,17 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from erestaurant.platform.access import Role
-from erestaurant.web.pages import SCREEN_ANSWERS, Viewer
-from erestaurant.web.screens import Screens
+from erestaurant.web.pages import Viewer
+from erestaurant.web.screens import Screens, screen_router
 
 CANCELLED_SHOWN = 8
 NEXT_STATUS = {"RECEIVED": "COOKING", "COOKING": "COOKED"}
+# Why the kitchen refused to move a ticket on (its answer's status -> the message key).
+CHANGE_REFUSED = {409: "kitchen.already_changed", 404: "kitchen.no_ticket"}
 
 
 def router(screens: Screens) -> APIRouter:
-    api = APIRouter(
-        prefix="/kitchen",
-        tags=["kitchen display"],
-        responses=SCREEN_ANSWERS,
-        default_response_class=HTMLResponse,
-    )
+    api = screen_router("/kitchen", "kitchen display")
     pages, backends = screens.pages, screens.backends
 
     async def board(viewer: Viewer) -> dict[str, Any]:
@@ -87,19 +84,12 @@ def router(screens: Screens) -> APIRouter:
         status: Annotated[str, Form()] = "",
     ) -> HTMLResponse:
         viewer = await pages.screen(request, Role.KITCHEN)
-        problem = None
-        if status not in NEXT_STATUS.values():
-            problem = "kitchen.bad_status"
-        else:
+        problem: str | None = "kitchen.bad_status"
+        if status in NEXT_STATUS.values():
             changed = await backends.call(
                 "PATCH", f"/kitchens/cooks/{cook_id}", viewer.token or "", json={"status": status}
             )
-            if changed.status == 409:
-                problem = "kitchen.already_changed"
-            elif changed.status == 404:
-                problem = "kitchen.no_ticket"
-            elif not changed.ok:
-                problem = "kitchen.not_changed"
+            problem = changed.problem("kitchen.not_changed", CHANGE_REFUSED)
         return pages.render(
             request, viewer, "kitchen.html", block="board", problem=problem, **(await board(viewer))
         )
@@ -126,8 +116,7 @@ def router(screens: Screens) -> APIRouter:
                 viewer.token or "",
                 json={"name": name.strip(), "price": int(price), "dailyPortions": int(portions)},
             )
-            if not added.ok:
-                menu_problem = "kitchen.menu_refused"
+            menu_problem = added.problem("kitchen.menu_refused")
         return await menus_part(request, viewer, menu_problem)
 
     @api.post("/menus/{menu_id}", summary="Change a dish's portions, or take it off (a fragment)")

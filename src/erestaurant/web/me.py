@@ -15,8 +15,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from erestaurant.platform.access import Role
-from erestaurant.web.pages import SCREEN_ANSWERS, Viewer
-from erestaurant.web.screens import Screens
+from erestaurant.web.pages import Viewer
+from erestaurant.web.screens import Screens, screen_router
 
 # A page opened is first told of its orders' steps of the last minute: the view it read may
 # not have caught up with an order placed a moment before.
@@ -41,12 +41,7 @@ def cancellable(row: dict[str, Any]) -> bool:
 
 
 def router(screens: Screens) -> APIRouter:
-    api = APIRouter(
-        prefix="/me",
-        tags=["my orders"],
-        responses=SCREEN_ANSWERS,
-        default_response_class=HTMLResponse,
-    )
+    api = screen_router("/me", "my orders")
     pages, backends = screens.pages, screens.backends
 
     async def orders(viewer: Viewer) -> dict[str, Any]:
@@ -70,6 +65,12 @@ def router(screens: Screens) -> APIRouter:
             "total_offline": not paid.ok,
         }
 
+    async def orders_part(request: Request, viewer: Viewer, problem: str | None) -> HTMLResponse:
+        """My orders' part of the page (after a cancel, and why it failed, if it did)."""
+        return pages.render(
+            request, viewer, "me.html", block="orders", problem=problem, **(await orders(viewer))
+        )
+
     @api.get("", summary="My orders")
     async def page(request: Request) -> HTMLResponse:
         viewer = await pages.screen(request, Role.EMPLOYEE)
@@ -77,8 +78,7 @@ def router(screens: Screens) -> APIRouter:
 
     @api.get("/orders", summary="My orders (a fragment)")
     async def order_list(request: Request) -> HTMLResponse:
-        viewer = await pages.screen(request, Role.EMPLOYEE)
-        return pages.render(request, viewer, "me.html", block="orders", **(await orders(viewer)))
+        return await orders_part(request, await pages.screen(request, Role.EMPLOYEE), None)
 
     @api.post("/orders/{order_id}/cancel", summary="Cancel my order (a fragment: my orders)")
     async def cancel(
@@ -88,13 +88,8 @@ def router(screens: Screens) -> APIRouter:
         cancelled = await backends.call(
             "POST", f"/halls/orders/{order_id}/cancel", viewer.token or ""
         )
-        problem = None
-        if cancelled.status == 409:
-            problem = "me.too_late"
-        elif not cancelled.ok:
-            problem = "me.not_cancelled"
-        return pages.render(
-            request, viewer, "me.html", block="orders", problem=problem, **(await orders(viewer))
+        return await orders_part(
+            request, viewer, cancelled.problem("me.not_cancelled", {409: "me.too_late"})
         )
 
     @api.get("/stream", summary="Live: my orders' steps (server-sent events)")

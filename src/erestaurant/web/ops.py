@@ -18,20 +18,14 @@ from erestaurant.platform import deadletter
 from erestaurant.platform.access import Role
 from erestaurant.services import WITH_DATABASE
 from erestaurant.web.drills import ACTIONS, Drills
-from erestaurant.web.pages import SCREEN_ANSWERS
-from erestaurant.web.screens import Screens
+from erestaurant.web.screens import Screens, screen_router
 
 # Each service with a database of its own follows the stream as a durable consumer of its name.
 CONSUMERS = WITH_DATABASE
 
 
 def router(screens: Screens, drills: Drills) -> APIRouter:
-    api = APIRouter(
-        prefix="/ops",
-        tags=["operations"],
-        responses=SCREEN_ANSWERS,
-        default_response_class=HTMLResponse,
-    )
+    api = screen_router("/ops", "operations")
     pages, backends, broker = screens.pages, screens.backends, screens.runtime.broker
 
     async def replica(url: str) -> dict[str, Any]:

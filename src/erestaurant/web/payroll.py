@@ -11,20 +11,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from erestaurant.platform.access import Role
-from erestaurant.web.pages import SCREEN_ANSWERS, Viewer
-from erestaurant.web.screens import Screens
+from erestaurant.web.pages import Viewer
+from erestaurant.web.screens import Screens, screen_router
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CARD = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
 
 def router(screens: Screens) -> APIRouter:
-    api = APIRouter(
-        prefix="/payroll",
-        tags=["payroll office"],
-        responses=SCREEN_ANSWERS,
-        default_response_class=HTMLResponse,
-    )
+    api = screen_router("/payroll", "payroll office")
     pages, backends = screens.pages, screens.backends
 
     def this_month() -> str:
@@ -102,12 +97,8 @@ def router(screens: Screens) -> APIRouter:
                 viewer.token or "",
                 json={"employeeCardNo": card.strip(), "name": name.strip()},
             )
-            if answer.ok:
-                registered = card.strip()
-            elif answer.status == 409:
-                problem = "payroll.card_taken"
-            else:
-                problem = "payroll.not_registered"
+            problem = answer.problem("payroll.not_registered", {409: "payroll.card_taken"})
+            registered = card.strip() if answer.ok else None
         return pages.render(
             request,
             viewer,

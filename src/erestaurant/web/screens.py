@@ -3,33 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from erestaurant.platform.runtime import Runtime
 from erestaurant.web import live
 from erestaurant.web.backends import Backends
-from erestaurant.web.pages import Pages, Viewer
+from erestaurant.web.pages import SCREEN_ANSWERS, Pages, Viewer
 from erestaurant.web.settings import WebSettings
 
 
+def screen_router(prefix: str, tag: str) -> APIRouter:
+    """A screen's routes: under ``prefix``, listed under ``tag``, answering HTML."""
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        responses=SCREEN_ANSWERS,
+        default_response_class=HTMLResponse,
+    )
+
+
+@dataclass(frozen=True)
 class Screens:
     """The parts a screen's routes are built from (one per process)."""
 
-    def __init__(
-        self,
-        settings: WebSettings,
-        runtime: Runtime,
-        pages: Pages,
-        backends: Backends,
-        hub: live.Hub,
-    ) -> None:
-        self.settings = settings
-        self.runtime = runtime
-        self.pages = pages
-        self.backends = backends
-        self.hub = hub
+    settings: WebSettings
+    runtime: Runtime
+    pages: Pages
+    backends: Backends
+    hub: live.Hub
 
     def stream(
         self,

@@ -5,30 +5,29 @@ The view publishes nothing, so it has an inbox and no outbox.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Integer, String, Table, select, update
+from sqlalchemy import Boolean, Column, Integer, String
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erestaurant.platform.db import UTCDateTime
-from erestaurant.platform.repository import SqlRepository, from_row, to_row
+from erestaurant.platform.db import UTCDateTime, required
+from erestaurant.platform.repository import SqlRepository, to_row
 from erestaurant.platform.tables import ServiceTables
 from erestaurant.platform.uow import SqlUnitOfWork
 from erestaurant.workercenter.domain import MyPageRow
 
 TABLES = ServiceTables(publishes=False)
 
-mypages = Table(
+mypages = TABLES.table(
     "mypages",
-    TABLES.metadata,
     Column("order_id", String(64), primary_key=True),
-    Column("employee_card_no", String(32), nullable=True, index=True),
-    Column("menu_name", String(100), nullable=True),
-    Column("qty", Integer, nullable=True),
-    Column("amount", Integer, nullable=True),
-    Column("order_status", String(16), nullable=True),
-    Column("cook_status", String(16), nullable=True),
-    Column("payment_status", String(16), nullable=True),
-    Column("notified", Boolean, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
+    Column("employee_card_no", String(32), index=True),
+    Column("menu_name", String(100)),
+    Column("qty", Integer),
+    Column("amount", Integer),
+    Column("order_status", String(16)),
+    Column("cook_status", String(16)),
+    Column("payment_status", String(16)),
+    required("notified", Boolean),
+    required("updated_at", UTCDateTime),
 )
 
 
@@ -37,22 +36,15 @@ class MyPageRepository(SqlRepository):
         return await self._one(MyPageRow, mypages, mypages.c.order_id == order_id)
 
     async def of_employee(self, employee_card_no: str, limit: int) -> list[MyPageRow]:
-        query = (
-            select(mypages)
-            .where(mypages.c.employee_card_no == employee_card_no)
-            .order_by(mypages.c.updated_at.desc())
-            .limit(limit)
-        )
-        return [from_row(MyPageRow, row._mapping) for row in await self._conn.execute(query)]
+        mine = mypages.c.employee_card_no == employee_card_no
+        return await self._latest(MyPageRow, mypages, mine, mypages.c.updated_at, limit)
 
     async def save(self, row: MyPageRow, *, new: bool) -> None:
         if new:
             await self._insert(mypages, to_row(row, mypages))
-            return
-        values = to_row(row, mypages, without=("order_id",))
-        await self._conn.execute(
-            update(mypages).where(mypages.c.order_id == row.order_id).values(**values)
-        )
+        else:
+            key = mypages.c.order_id == row.order_id
+            await self._update(mypages, key, to_row(row, mypages, without=("order_id",)))
 
 
 class SqlWorkercenterUnitOfWork(SqlUnitOfWork):

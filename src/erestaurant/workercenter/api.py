@@ -9,9 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from erestaurant.platform.access import Principal, Role
-from erestaurant.platform.errors import EVERY_ROUTE, ErrorTable, NotFound, answers
+from erestaurant.platform.errors import ErrorTable, NotFound
 from erestaurant.platform.schema import Camel
-from erestaurant.platform.security import Access, Limit, card_query, card_to_read
+from erestaurant.platform.security import Access
+from erestaurant.platform.web import employee_list, employee_router
+from erestaurant.workercenter.domain import MyPageRow
 from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
 
 
@@ -33,20 +35,12 @@ ERRORS: ErrorTable = {}
 
 
 def router(uow: Callable[[], WorkercenterUnitOfWork], access: Access) -> APIRouter:
-    api = APIRouter(
-        prefix="/workercenters", tags=["workercenter"], responses=answers(*EVERY_ROUTE, 404)
-    )
+    api = employee_router("/workercenters", "workercenter")
     employee = access.allow(Role.EMPLOYEE)
 
-    @api.get("/mypages", response_model=list[MyPageOut])
-    async def my_pages(
-        who: Principal = employee,
-        employee_card_no: str | None = card_query("orders"),
-        limit: Limit = 100,
-    ) -> list[MyPageOut]:
-        card = card_to_read(who, employee_card_no)
-        async with uow() as tx:
-            return [MyPageOut.model_validate(r) for r in await tx.mypages.of_employee(card, limit)]
+    @employee_list(api, access, uow, "/mypages", MyPageOut, whose="orders")
+    async def my_pages(tx: WorkercenterUnitOfWork, card: str, limit: int) -> list[MyPageRow]:
+        return await tx.mypages.of_employee(card, limit)
 
     @api.get("/mypages/{order_id}", response_model=MyPageOut)
     async def my_page(

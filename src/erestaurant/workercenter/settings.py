@@ -12,23 +12,15 @@ class WorkercenterSettings(ServiceSettings):
     service = "workercenter"
     accepts_redis = True
     port: Port = 8084
-    database_url: str | None = Field(
-        default=None,
-        description=(
-            "Where the view lives: `redis://host:6379/0` for Redis, or an SQLAlchemy async URL"
-            " as for the other services. Default: an SQLite file in the data folder. The view"
-            " can be rebuilt from the event stream (`erestaurant rebuild-view`)."
-        ),
-    )
-    key_prefix: str = Field(
-        default="erestaurant:workercenter",
-        min_length=1,
-        pattern=r"^[^\s*?\[\]]+$",
-        description=(
-            "With Redis: the prefix of every key of the view, so that several systems (or"
-            " test runs) can share one Redis."
-        ),
-    )
+
+    database_url: str | None = None
+    """Where the view lives: `redis://host:6379/0` for Redis, or an SQLAlchemy async URL as for
+    the other services. Default: an SQLite file in the data folder. The view can be rebuilt from
+    the event stream (`erestaurant rebuild-view`)."""
+
+    key_prefix: str = Field("erestaurant:workercenter", min_length=1, pattern=r"^[^\s*?\[\]]+$")
+    """With Redis: the prefix of every key of the view, so that several systems (or test runs)
+    can share one Redis."""
 
     @property
     def uses_redis(self) -> bool:
