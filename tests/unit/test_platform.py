@@ -11,7 +11,7 @@ from erestaurant.contracts import MealReadyMessageSent
 from erestaurant.notification import handlers as notification
 from erestaurant.platform import correlation
 from erestaurant.platform.consumer import EventConsumer
-from erestaurant.platform.errors import Conflict, Unavailable, with_code
+from erestaurant.platform.errors import Conflict, Unavailable
 
 from .fakes import envelope_of
 from .fakes.notification import FakeNotificationUnitOfWork
@@ -21,15 +21,27 @@ from .samples import order_completed
 
 
 def test_an_error_kind_with_its_own_code_answers_with_that_code() -> None:
-    sold_out = with_code(Conflict, "SOLD_OUT")
-    error = sold_out("only 0 portion(s) left today", menuId=3)
-    assert issubclass(sold_out, Conflict)
+    class SoldOut(Conflict, code="SOLD_OUT"):
+        pass
+
+    error = SoldOut("only 0 portion(s) left today", menuId=3)
+    assert issubclass(SoldOut, Conflict)
     assert error.status_code == 409
     assert error.body() == {
         "error": "SOLD_OUT",
         "message": "only 0 portion(s) left today",
         "menuId": 3,
     }
+
+
+def test_one_refusal_answers_a_code_of_its_own_and_leaves_its_kind_as_it_was() -> None:
+    error = Conflict("only 0 portion(s) left today", code="SOLD_OUT", menuId=3)
+    assert (error.status_code, error.body()["error"], error.body()["menuId"]) == (
+        409,
+        "SOLD_OUT",
+        3,
+    )
+    assert Conflict("refused").body()["error"] == "CONFLICT"
 
 
 def test_unavailable_tells_the_kiosk_when_to_retry() -> None:

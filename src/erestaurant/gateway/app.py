@@ -37,7 +37,7 @@ from erestaurant.gateway.signin import Session, SignIn, bearer_token
 from erestaurant.gateway.streams import OpenStreams, relay
 from erestaurant.platform import correlation
 from erestaurant.platform import logging as service_logging
-from erestaurant.platform.errors import ApiError
+from erestaurant.platform.errors import ApiError, TooManyRequests
 from erestaurant.platform.oauth_client import TokenClient
 from erestaurant.platform.replicas import Replicas
 from erestaurant.platform.security import NO_TOKEN, Access, Unauthenticated
@@ -163,11 +163,6 @@ async def _admit(request: web.Request, token_needed: bool = True) -> Admitted:
             headers={"Retry-After": str(wait)},
         )
     return Admitted(token, renewed)
-
-
-class TooManyRequests(ApiError):
-    status_code = 429
-    code = "TOO_MANY_REQUESTS"
 
 
 def _forwarded(request: web.Request, token: str | None) -> dict[str, str]:

@@ -37,7 +37,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from erestaurant.gateway.settings import GatewaySettings
 from erestaurant.platform.access import Principal, Role
-from erestaurant.platform.errors import ApiError, with_code
+from erestaurant.platform.errors import ApiError
 from erestaurant.platform.oauth_client import ProviderUnavailable, TokenClient, TokenRefused
 from erestaurant.platform.security import (
     Access,
@@ -294,7 +294,8 @@ class SignIn:
             ) from None
 
 
-SignInFailed = with_code(ApiError, "SIGN_IN_FAILED")  # 400
+class SignInFailed(ApiError, code="SIGN_IN_FAILED"):
+    """The sign-in did not come through (answered 400): the person starts it again."""
 
 
 def bearer_token(request: web.Request) -> str | None:

@@ -76,12 +76,6 @@ class Unavailable(ApiError, status=503, code="SERVICE_UNAVAILABLE"):
 ErrorTable = Mapping[type[Exception], Callable[[Any], ApiError]]
 
 
-def with_code(base: type[ApiError], code: str) -> type[ApiError]:
-    """A subclass of an error kind with its own machine-readable code, for a refusal that is
-    caught by its class (an answer that only needs the code says ``code=``)."""
-    return type(code.title().replace("_", ""), (base,), {"code": code})
-
-
 class ErrorBody(BaseModel):
     """Every error answer: a machine-readable code, a sentence, and details by code."""
 
