@@ -17,12 +17,12 @@ ENV PATH=/opt/venv/bin:$PATH
 
 # The metadata first, then the code: the wheel is built from both (the README is the
 # package's long description).
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY src ./src
 # A wheel, not an editable install: the runtime stage gets no source tree, only the venv.
 # Bytecode is compiled here, because the runtime's root filesystem is read-only.
 RUN pip wheel --no-deps --wheel-dir /wheels . \
-    && pip install /wheels/*.whl \
+    && pip install -c constraints.txt /wheels/*.whl \
     && python -m compileall -q /opt/venv
 
 # -- runtime ------------------------------------------------------------------------------
