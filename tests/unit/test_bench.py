@@ -55,6 +55,31 @@ async def test_an_open_loop_does_not_wait_for_slow_answers() -> None:
     assert slow.most > 1
 
 
+async def test_an_open_loop_times_each_request_from_when_it_was_due() -> None:
+    calls = 0
+
+    async def first_one_stalls_the_sender() -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            time.sleep(0.06)  # noqa: ASYNC251 - on purpose: the next requests leave late
+        return True
+
+    samples = await open_loop(first_one_stalls_the_sender, rate=100, seconds=0.1)
+    due_at_10ms = min(range(len(samples.started)), key=lambda i: abs(samples.started[i] - 0.01))
+    second = samples.latency[due_at_10ms]
+    # Due at 10 ms, sent after the 60 ms stall: a kiosk would have waited those 50 ms.
+    assert second >= 0.045
+
+
+async def test_an_open_loop_s_rate_counts_only_what_was_answered_in_its_time() -> None:
+    samples = await open_loop(InFlight(0.3), rate=50, seconds=0.4)
+    assert samples.succeeded == 20
+    # Only what was due in the first 0.1 s came back within the 0.4 s.
+    assert 0 < samples.within < samples.succeeded
+    assert samples.rate() == samples.within / 0.4
+
+
 async def test_a_closed_loop_keeps_its_callers_and_no_more() -> None:
     request = InFlight(0.01)
     samples = await closed_loop(request, callers=3, seconds=0.1)
@@ -77,9 +102,26 @@ def test_cpu_per_order_divides_each_process_s_time_by_the_orders() -> None:
     assert used == {
         "cores": 0.75,
         "ms_per_order": 15.0,
+        "gross_ms_per_order": 15.0,
+        "idle_ms_per_order": 0.0,
         "by_process_ms_per_order": {"kitchen": 10.0, "hall": 5.0},
+        "apart_ms_per_order": {},
     }
     assert cpu.per_order(before, after, orders=0, wall_seconds=0.0)["ms_per_order"] == 0.0
+
+
+def test_cpu_per_order_takes_off_the_idle_baseline_and_sets_the_bench_apart() -> None:
+    before = {"hall": 1.0, "kitchen": 2.0, "bench": 0.0}
+    after = {"hall": 1.5, "kitchen": 3.0, "bench": 4.0}
+    # Idle, hall burns 0.1 of a core (its polls): 0.2 s of the 2 s is not the orders'.
+    baseline = cpu.idle({"hall": 0.0, "kitchen": 0.0}, {"hall": 1.0, "kitchen": 0.0}, 10.0)
+    used = cpu.per_order(before, after, orders=100, wall_seconds=2.0, baseline=baseline)
+    assert used["gross_ms_per_order"] == 15.0
+    assert used["idle_ms_per_order"] == 2.0
+    assert used["ms_per_order"] == 13.0
+    assert used["by_process_ms_per_order"] == {"kitchen": 10.0, "hall": 3.0}
+    assert used["apart_ms_per_order"] == {"bench": 40.0}
+    assert used["cores"] == 0.75  # the system's, the bench not counted
 
 
 def test_cpu_seconds_of_a_process_grow_as_it_works() -> None:

@@ -34,6 +34,13 @@ BENCH_ENV = {
 }
 P99_TARGET_MS = 100.0
 LAG_WAIT_SECONDS = 10.0
+# A failed step may leave a backlog; the next step starts when it is worked off.
+DRAIN_SECONDS = 120.0
+IDLE_SECONDS = 10.0
+# Near the knee, rates halfway between the last sustained and the first failed, each held
+# long enough for its p99 to rest on the 20 slowest of at least this many orders.
+KNEE_STEPS = 2
+KNEE_ORDERS = 2_000
 
 
 def add_command(commands: Any) -> None:
@@ -105,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
 async def _measure(
     system: LocalSystem, rates: list[float], seconds: float
 ) -> tuple[dict[str, Any], list[tuple[str, Samples]]]:
-    progress = Progress(len(rates) + 8)
+    refine = seconds >= 10
+    progress = Progress(len(rates) + 9 + (KNEE_STEPS if refine else 0))
     connector = aiohttp.TCPConnector(limit=0)
     tokens = TokenClient(system.issuer)
     async with aiohttp.ClientSession(connector=connector) as http:
@@ -126,62 +134,43 @@ async def _measure(
         progress("the gateway hop")
         direct, through = await saga.gateway_hop(cafe, 32, seconds)
 
-        series: list[tuple[str, Samples]] = []
-        steps: list[dict[str, Any]] = []
-        # The bench shares the machine: its own load and cooks are counted as a process.
-        pids = {name: system.pid(name) for name in ("nats", *NAMES)} | {"bench": os.getpid()}
-        async with cafe.watching_deductions(), cafe.cooking():
-            # Not measured: the first seconds open connections and fill caches everywhere.
-            progress("warming up")
-            _, warm = await saga.orders_at(cafe, rates[0], min(5.0, seconds))
-            await cafe.all_deducted(warm, LAG_WAIT_SECONDS)
-            for rate in rates:
-                progress(f"orders at {rate:.0f}/s")
-                before, started = cpu.snapshot(pids), time.perf_counter()
-                samples, orders = await saga.orders_at(cafe, rate, seconds)
-                everything = await cafe.all_deducted(orders, LAG_WAIT_SECONDS)
-                used = cpu.per_order(
-                    before, cpu.snapshot(pids), len(orders), time.perf_counter() - started
-                )
-                lag = cafe.saga_lag(orders)
-                step = {
-                    "rate": rate,
-                    "orders": samples.summary(),
-                    "all_deducted": everything,
-                    "lag_p50_s": round(percentile(lag, 50), 3),
-                    "lag_p99_s": round(percentile(lag, 99), 3),
-                    "cpu": used,
-                }
-                step["sustained"] = (
-                    samples.failed == 0
-                    and samples.rate() >= 0.95 * rate
-                    and samples.percentile_ms(99) < P99_TARGET_MS
-                    and everything
-                )
-                steps.append(step)
-                series.append((f"{rate:.0f}/s", samples))
-                if not step["sustained"]:
-                    break
-            sustained = max((s["rate"] for s in steps if s["sustained"]), default=0.0)
-            # At the highest sustained rate the machine has no room left by definition: the
-            # reads are measured beside orders at half of it.
-            mixed_rate = min(100.0, sustained / 2) or rates[0]
+        # The bench shares the machine: its own load and cooks are measured, and set apart.
+        pids = {name: system.pid(name) for name in ("nats", "identity", *NAMES)}
+        pids["bench"] = os.getpid()
+        async with cafe.watching():
+            progress("an idle baseline")
+            baseline = await _idle_baseline(cafe, pids, IDLE_SECONDS if refine else 3.0)
+            search = Search(cafe, pids, baseline, progress)
+            async with cafe.cooking():
+                # Not measured: the first seconds open connections and fill caches everywhere.
+                progress("warming up")
+                _, warm = await saga.orders_at(cafe, rates[0], min(5.0, seconds))
+                await cafe.all_finished(warm, LAG_WAIT_SECONDS)
+                await search.coarse(rates, seconds)
+                if refine:
+                    await search.knee(seconds)
+                sustained = search.sustained
+                # At the highest sustained rate the machine has no room left by definition:
+                # the reads are measured beside orders at half of it.
+                mixed_rate = min(100.0, sustained / 2) or rates[0]
 
-            progress(f"orders at {mixed_rate:.0f}/s with reads")
-            alone, _ = await saga.orders_at(cafe, mixed_rate, seconds)
-            with_reads, reads = await saga.orders_with_reads(cafe, mixed_rate, 8, seconds)
+                progress(f"orders at {mixed_rate:.0f}/s with reads")
+                page_rows = await cafe.page_rows()
+                alone, _ = await saga.orders_at(cafe, mixed_rate, seconds)
+                with_reads, reads = await saga.orders_with_reads(cafe, mixed_rate, 8, seconds)
 
-            progress("payment's catch-up")
-            # Acceptance does not wait on payment, so the backlog may be placed briskly.
-            catch_up = await saga.payment_catch_up(
-                cafe,
-                backlog=int(max(200, min(100.0, sustained) * seconds)),
-                rate=max(20.0, min(100.0, sustained)),
-            )
+                progress("payment's catch-up")
+                # Acceptance does not wait on payment, so the backlog may be placed briskly.
+                catch_up = await saga.payment_catch_up(
+                    cafe,
+                    backlog=int(max(200, min(100.0, sustained) * seconds)),
+                    rate=max(20.0, min(100.0, sustained)),
+                )
         progress.finish()
     await tokens.close()
+    steps, series = search.steps, search.series
 
-    lag_at_300 = next((s for s in steps if s["rate"] == 300), None)
+    at_300 = next((s for s in steps if s["rate"] == 300), None)
     change = (
         (with_reads.percentile_ms(99) / alone.percentile_ms(99) - 1) * 100
         if alone.percentile_ms(99) > 0
@@ -192,17 +181,21 @@ async def _measure(
         "when": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": report.machine(),
         "step_seconds": seconds,
+        "lag_wait_s": LAG_WAIT_SECONDS,
         "primitives": {
             "hello_world": {"callers": 32, **hello.summary()},
             "jetstream": js,
             "sqlite_commits_per_second": round(commits),
             "token_check_us": tokens_checked,
         },
+        "idle_cores": {name: round(cores, 4) for name, cores in baseline.items()},
         "search": steps,
         "sustained_orders_per_second": sustained,
         "mixed": {
             "rate": mixed_rate,
             "readers": 8,
+            "page_limit": saga.PAGE_LIMIT,
+            "page_rows": round(page_rows, 1),
             "orders_alone": alone.summary(),
             "orders_with_reads": with_reads.summary(),
             "reads": reads.summary(),
@@ -224,10 +217,16 @@ async def _measure(
             sustained >= 500,
         ),
         _target(
+            "CPU per order, all processes, at 300 orders/s",
+            "<= 3 ms",
+            f"{at_300['cpu']['ms_per_order']} ms" if at_300 else "not reached",
+            bool(at_300 and at_300["sustained"] and at_300["cpu"]["ms_per_order"] <= 3.0),
+        ),
+        _target(
             "saga lag p99 at 300 orders/s",
             "< 1 s",
-            f"{lag_at_300['lag_p99_s']} s" if lag_at_300 else "not reached",
-            bool(lag_at_300 and lag_at_300["sustained"] and lag_at_300["lag_p99_s"] < 1.0),
+            f"{at_300['lag_p99_s']} s" if at_300 else "not reached",
+            bool(at_300 and at_300["sustained"] and at_300["lag_p99_s"] < 1.0),
         ),
         _target(
             "view reads/s through the gateway while orders flow",
@@ -239,12 +238,98 @@ async def _measure(
         _target("gateway throughput kept, of direct", ">= 70%", f"{kept:.0f}%", kept >= 70),
         _target(
             "payment catch-up on a backlog",
-            ">= 2,000 events/s",
+            ">= 5,000 events/s",
             catch_up["events_per_second"],
-            catch_up["events_per_second"] >= 2000,
+            catch_up["events_per_second"] >= 5000,
         ),
     ]
     return result, series
+
+
+async def _idle_baseline(
+    cafe: saga.Cafeteria, pids: dict[str, int], seconds: float
+) -> dict[str, float]:
+    """Cores each process uses with nothing to do, once what came before is handled."""
+    await cafe.all_finished([], DRAIN_SECONDS)
+    await asyncio.sleep(1.0)
+    before = cpu.snapshot(pids)
+    await asyncio.sleep(seconds)
+    return cpu.idle(before, cpu.snapshot(pids), seconds)
+
+
+class Search:
+    """The search for the highest sustained rate: a coarse pass up the rates until a step
+    fails, then steps halfway between the last that held and the first that did not."""
+
+    def __init__(
+        self,
+        cafe: saga.Cafeteria,
+        pids: dict[str, int],
+        baseline: dict[str, float],
+        progress: Progress,
+    ) -> None:
+        self.cafe, self.pids, self.baseline, self.progress = cafe, pids, baseline, progress
+        self.steps: list[dict[str, Any]] = []
+        self.series: list[tuple[str, Samples]] = []
+        # Every order the steps placed: a step starts once the last one's backlog is gone.
+        self.placed: list[str] = []
+
+    @property
+    def sustained(self) -> float:
+        return max((s["rate"] for s in self.steps if s["sustained"]), default=0.0)
+
+    async def coarse(self, rates: list[float], seconds: float) -> None:
+        for rate in rates:
+            if not (await self.step(rate, seconds))["sustained"]:
+                return
+
+    async def knee(self, seconds: float) -> None:
+        failed = [s["rate"] for s in self.steps if not s["sustained"]]
+        if not failed or not self.sustained:
+            return
+        low, high = self.sustained, min(failed)
+        for _ in range(KNEE_STEPS):
+            rate = float(round((low + high) / 2))
+            if rate in (low, high):
+                return
+            await self.cafe.all_finished(self.placed, DRAIN_SECONDS)
+            if (await self.step(rate, max(seconds, KNEE_ORDERS / rate)))["sustained"]:
+                low = rate
+            else:
+                high = rate
+
+    async def step(self, rate: float, seconds: float) -> dict[str, Any]:
+        """Orders at ``rate`` for ``seconds``; its window closes when every order it placed
+        has had its last event and every consumer has handled it."""
+        self.progress(f"orders at {rate:.0f}/s for {seconds:.0f} s")
+        before, started = cpu.snapshot(self.pids), time.perf_counter()
+        samples, orders = await saga.orders_at(self.cafe, rate, seconds)
+        self.placed += orders
+        finished = await self.cafe.all_finished(orders, LAG_WAIT_SECONDS)
+        window = time.perf_counter() - started
+        used = cpu.per_order(before, cpu.snapshot(self.pids), len(orders), window, self.baseline)
+        lag, last = self.cafe.saga_lag(orders), self.cafe.finish_lag(orders)
+        step = {
+            "rate": rate,
+            "seconds": round(seconds, 1),
+            "orders": samples.summary(),
+            "all_finished": finished,
+            "window_s": round(window, 2),
+            "lag_p50_s": round(percentile(lag, 50), 3),
+            "lag_p99_s": round(percentile(lag, 99), 3),
+            "finish_p50_s": round(percentile(last, 50), 3),
+            "finish_p99_s": round(percentile(last, 99), 3),
+            "cpu": used,
+        }
+        step["sustained"] = (
+            samples.failed == 0
+            and samples.rate() >= 0.95 * rate
+            and samples.percentile_ms(99) < P99_TARGET_MS
+            and finished
+        )
+        self.steps.append(step)
+        self.series.append((f"{rate:.0f}/s", samples))
+        return step
 
 
 def _target(what: str, wanted: str, measured: object, met: bool) -> dict[str, Any]:

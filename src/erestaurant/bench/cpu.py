@@ -28,18 +28,42 @@ def snapshot(pids: Mapping[str, int]) -> dict[str, float]:
     return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
 
+def idle(
+    before: Mapping[str, float], after: Mapping[str, float], seconds: float
+) -> dict[str, float]:
+    """Cores each process used while nothing was asked of it: its baseline."""
+    return {name: max(0.0, after[name] - before[name]) / seconds for name in before}
+
+
 def per_order(
-    before: Mapping[str, float], after: Mapping[str, float], orders: int, wall_seconds: float
+    before: Mapping[str, float],
+    after: Mapping[str, float],
+    orders: int,
+    wall_seconds: float,
+    baseline: Mapping[str, float] | None = None,
+    apart: frozenset[str] = frozenset({"bench"}),
 ) -> dict[str, object]:
-    """Cores used over the load and CPU milliseconds per order, for each process and in
-    all."""
-    used = {name: after[name] - before[name] for name in before}
-    total = sum(used.values())
+    """CPU milliseconds per order, for each process of the system and in all, with what
+    each would have used idle over the same time (``baseline``, cores) taken off: an order
+    is charged what it caused, not what background checks and polls cost anyway. The
+    processes named in ``apart`` (the bench's own load and cooks) are reported on their
+    own and left out of the total: they are the kiosks and the kitchen, not the system."""
+    baseline = baseline or {}
+
+    def ms(seconds: float) -> float:
+        return round(seconds / orders * 1000, 2) if orders else 0.0
+
+    used = {name: max(0.0, after[name] - before[name]) for name in before}
+    system = {name: seconds for name, seconds in used.items() if name not in apart}
+    idle = {name: baseline.get(name, 0.0) * wall_seconds for name in system}
+    net = {name: max(0.0, seconds - idle[name]) for name, seconds in system.items()}
     return {
-        "cores": round(total / wall_seconds, 2) if wall_seconds > 0 else 0.0,
-        "ms_per_order": round(total / orders * 1000, 2) if orders else 0.0,
+        "cores": round(sum(system.values()) / wall_seconds, 2) if wall_seconds > 0 else 0.0,
+        "ms_per_order": ms(sum(net.values())),
+        "gross_ms_per_order": ms(sum(system.values())),
+        "idle_ms_per_order": ms(sum(idle.values())),
         "by_process_ms_per_order": {
-            name: round(seconds / orders * 1000, 2) if orders else 0.0
-            for name, seconds in sorted(used.items(), key=lambda item: -item[1])
+            name: ms(seconds) for name, seconds in sorted(net.items(), key=lambda kv: -kv[1])
         },
+        "apart_ms_per_order": {name: ms(used[name]) for name in sorted(used) if name in apart},
     }

@@ -21,18 +21,26 @@ import aiohttp
 import nats
 import orjson
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 
 from erestaurant.bench.client import closed_loop, open_loop
 from erestaurant.bench.stats import Samples
+from erestaurant.contracts.base import IntegrationEvent
+from erestaurant.contracts.hall import OrderCompleted
+from erestaurant.contracts.notification import MealReadyMessageSent
+from erestaurant.contracts.payment import PaymentDeducted
 from erestaurant.faults.system import LocalSystem
 from erestaurant.identity.signin import KIOSK, KITCHEN, PAYROLL, grant_for
 from erestaurant.platform.access import Role
+from erestaurant.platform.broker import SUBJECT_PREFIX
 from erestaurant.platform.oauth_client import Grant, TokenClient
 
 log = logging.getLogger(__name__)
 
 EMPLOYEES = 50
 COOK_BATCH = 200
+# An employee's page: their latest orders, as many as a phone's screen shows.
+PAGE_LIMIT = 20
 # Cooking a backlog takes seconds; past this, something is wrong and the bench says what.
 COOKED_WAIT_SECONDS = 120.0
 
@@ -49,7 +57,10 @@ class Cafeteria:
     menu_id: int = 0
     accepted: dict[str, float] = field(default_factory=dict)
     deducted: dict[str, float] = field(default_factory=dict)
+    messaged: dict[str, float] = field(default_factory=dict)
+    completed: dict[str, float] = field(default_factory=dict)
     _turn: int = 0
+    _js: JetStreamContext | None = None
 
     @property
     def gateway(self) -> str:
@@ -117,13 +128,26 @@ class Cafeteria:
         """One employee's my-page view through the gateway."""
         self._turn += 1
         card = self.cards[self._turn % len(self.cards)]
-        params = {"employeeCardNo": card, "limit": "20"}
+        params = {"employeeCardNo": card, "limit": str(PAGE_LIMIT)}
         headers = await self.signed(self.employees[card])
         async with self.http.get(
             f"{self.gateway}/workercenters/mypages", params=params, headers=headers
         ) as r:
             await r.read()
             return r.status == 200
+
+    async def page_rows(self) -> float:
+        """How many orders a my-page read returns, on average over the employees: the size
+        of what the reads are measured on."""
+        rows = 0
+        for card in self.cards:
+            params = {"employeeCardNo": card, "limit": str(PAGE_LIMIT)}
+            headers = await self.signed(self.employees[card])
+            async with self.http.get(
+                f"{self.gateway}/workercenters/mypages", params=params, headers=headers
+            ) as r:
+                rows += len(await r.json())
+        return rows / len(self.cards)
 
     # -- the kitchen, played ----------------------------------------------------------------
 
@@ -163,25 +187,49 @@ class Cafeteria:
             ) as r:
                 await r.read()
 
-    # -- deductions, as they happen ----------------------------------------------------------
+    # -- the saga's last events, as they happen --------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def watching_deductions(self) -> AsyncIterator[None]:
-        """Note when each PaymentDeducted goes by on the broker."""
+    async def watching(self) -> AsyncIterator[None]:
+        """Note when each order's last events go by on the broker: its deduction, the
+        message to its employee, its completion in hall."""
         nc = await nats.connect(self.system.nats_url)
+        self._js = nc.jetstream()
 
-        async def seen(message: Msg) -> None:
-            order_id = orjson.loads(message.data)["payload"]["orderId"]
-            self.deducted.setdefault(order_id, time.perf_counter())
+        def noting(seen: dict[str, float]) -> Callable[[Msg], Awaitable[None]]:
+            async def note(message: Msg) -> None:
+                order_id = orjson.loads(message.data)["payload"]["orderId"]
+                seen.setdefault(order_id, time.perf_counter())
 
-        await nc.subscribe("erestaurant.payment.PaymentDeducted", cb=seen)
+            return note
+
+        for event, seen in self._last_events().items():
+            await nc.subscribe(event.subject(SUBJECT_PREFIX), cb=noting(seen))
         try:
             yield
         finally:
+            self._js = None
             await nc.drain()
 
+    def _last_events(self) -> dict[type[IntegrationEvent], dict[str, float]]:
+        return {
+            PaymentDeducted: self.deducted,
+            MealReadyMessageSent: self.messaged,
+            OrderCompleted: self.completed,
+        }
+
     def saga_lag(self, orders: list[str]) -> list[float]:
+        """Acceptance to deduction, the saga's own end, for each order deducted."""
         return [self.deducted[o] - self.accepted[o] for o in orders if o in self.deducted]
+
+    def finish_lag(self, orders: list[str]) -> list[float]:
+        """Acceptance to the order's last event, for each order that saw all of them."""
+        ends = self._last_events().values()
+        return [
+            max(seen[o] for seen in ends) - self.accepted[o]
+            for o in orders
+            if all(o in seen for seen in ends)
+        ]
 
     async def all_deducted(self, orders: list[str], seconds: float) -> bool:
         deadline = time.perf_counter() + seconds
@@ -190,6 +238,31 @@ class Cafeteria:
                 return True
             await asyncio.sleep(0.1)
         return False
+
+    async def all_finished(self, orders: list[str], seconds: float) -> bool:
+        """Whether, within ``seconds``, every order was deducted, messaged and completed,
+        and then every consumer (the view's among them) had handled every event: the
+        moment an order's work is over everywhere."""
+        deadline = time.perf_counter() + seconds
+        ends = self._last_events().values()
+        while not all(o in seen for o in orders for seen in ends):
+            if time.perf_counter() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        while not await self._consumers_idle():
+            if time.perf_counter() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
+    async def _consumers_idle(self) -> bool:
+        if self._js is None:
+            raise RuntimeError("not watching the broker")
+        stream = await self._js.find_stream_name_by_subject(PaymentDeducted.subject())
+        return all(
+            c.num_pending == 0 and c.num_ack_pending == 0
+            for c in await self._js.consumers_info(stream)
+        )
 
 
 async def orders_at(cafe: Cafeteria, rate: float, seconds: float) -> tuple[Samples, list[str]]:

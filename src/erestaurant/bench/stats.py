@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Samples:
-    """One load's requests: when each was sent (seconds from the start), how long it took,
-    and whether it succeeded."""
+    """One load's requests: when each was due (seconds from the start), how long it took
+    from then, and whether it succeeded; ``seconds`` is how long the load lasted."""
 
     started: list[float] = field(default_factory=list)
     latency: list[float] = field(default_factory=list)
@@ -30,9 +30,19 @@ class Samples:
     def failed(self) -> int:
         return len(self.ok) - self.succeeded
 
+    @property
+    def within(self) -> int:
+        """Successful requests answered before the load's end: its rate's numerator, so
+        that answers trailing after the load do not count as throughput of its time."""
+        return sum(
+            1
+            for started, latency, ok in zip(self.started, self.latency, self.ok, strict=True)
+            if ok and started + latency <= self.seconds
+        )
+
     def rate(self) -> float:
-        """Successful requests per second over the load."""
-        return self.succeeded / self.seconds if self.seconds > 0 else 0.0
+        """Successful requests per second, answered within the load's time."""
+        return self.within / self.seconds if self.seconds > 0 else 0.0
 
     def percentile_ms(self, p: float) -> float:
         good = [lat for lat, ok in zip(self.latency, self.ok, strict=True) if ok]
