@@ -7,6 +7,7 @@ The row lock of ``Payments.for_order`` is the engines' business, tried by the re
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,12 @@ from erestaurant.contracts import OrderPlaced
 from erestaurant.contracts.statuses import PaymentStatus
 from erestaurant.payment.adapters import TABLES, SqlPaymentUnitOfWork
 from erestaurant.payment.domain import Deduction, Employee, OrderTerms, Payment
-from erestaurant.payment.handlers import cancel_payment, handlers
+from erestaurant.payment.handlers import (
+    RegisterEmployee,
+    cancel_payment,
+    handlers,
+    register_employee,
+)
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform.domain import Duplicate
 
@@ -99,6 +105,17 @@ async def test_a_card_is_added_once(uow: Units) -> None:
             await tx.employees.add(Employee("E1", "Lee Jun", at(5)))
     async with uow() as tx:
         assert await tx.employees.get("E1") == Employee("E1", "Kim Minji", NOON)
+
+
+async def test_registrations_of_one_card_at_once_open_one_account(uow: Units) -> None:
+    # On PostgreSQL and MariaDB the looks for the card all find nothing before any insert
+    # commits; the inserts that lose are answered as the repeats they are, not as errors.
+    cmd = RegisterEmployee("E1", "Kim Minji")
+    answers = await asyncio.gather(*(register_employee(cmd, uow()) for _ in range(8)))
+    assert sorted(created for _, created in answers) == [False] * 7 + [True]
+    assert {employee.name for employee, _ in answers} == {"Kim Minji"}
+    async with uow() as tx:
+        assert [e.employee_card_no for e in await tx.employees.list()] == ["E1"]
 
 
 async def test_saving_an_employee_writes_every_field_of_that_card_only(uow: Units) -> None:

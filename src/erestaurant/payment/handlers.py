@@ -20,7 +20,7 @@ from erestaurant.payment.pins import hash_pin
 from erestaurant.payment.unit_of_work import PaymentUnitOfWork
 from erestaurant.platform import clock
 from erestaurant.platform.consumer import Handlers
-from erestaurant.platform.domain import Command, found
+from erestaurant.platform.domain import Command, Duplicate, found
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,16 @@ class SetPin(Command):
 async def register_employee(cmd: RegisterEmployee, uow: PaymentUnitOfWork) -> tuple[Employee, bool]:
     """Open a payroll account, or issue a deactivated card again; returns whether either
     happened now (False: the same card and name again, a harmless repeat)."""
+    try:
+        return await _register(cmd, uow)
+    except Duplicate:
+        # Another registration of the card committed between this one's look and its
+        # insert (a row lock cannot hold a row not yet there): looked at again, this one is
+        # a repeat of it, or a conflict with it.
+        return await _register(cmd, uow)
+
+
+async def _register(cmd: RegisterEmployee, uow: PaymentUnitOfWork) -> tuple[Employee, bool]:
     async with uow:
         employee = await uow.employees.get(cmd.employee_card_no, for_update=True)
         if employee is None:
