@@ -40,6 +40,14 @@ def test_a_quick_bench_writes_a_report_of_what_it_measured(tmp_path: Path) -> No
     assert primitives["jetstream"]["publish_per_second"] > 0
     assert primitives["jetstream"]["consume_per_second"] > 0
     assert primitives["sqlite_commits_per_second"] > 0
+    assert primitives["hello_world"]["server_cpu_us"] > 0
+    assert primitives["hello_world"]["client_cpu_us"] > 0
+    assert primitives["jetstream"]["publish_cpu_us"] > 0
+    assert primitives["plain_sqlite"]["transaction_us"] > 0
+    # The floor is summed from those, and the targets are stated against it.
+    assert 0 < report["floor"]["ms_per_order"] < report["search"][0]["cpu"]["ms_per_order"]
+    assert report["floor"]["orders_per_second"] > 0
+    assert "of the floor's" in report["targets"][0]["against"]
     [step] = report["search"]
     assert step["rate"] == 5
     assert step["orders"]["requests"] == 15  # 5 a second for 3 s, on schedule

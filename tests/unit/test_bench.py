@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from pathlib import Path
 
-from erestaurant.bench import cpu
+from erestaurant.bench import cpu, floor, primitives
 from erestaurant.bench.client import closed_loop, open_loop
 from erestaurant.bench.stats import Samples, percentile
 
@@ -130,3 +131,32 @@ def test_cpu_seconds_of_a_process_grow_as_it_works() -> None:
     while time.process_time() < deadline:
         pass
     assert cpu.cpu_seconds(os.getpid()) >= first + 0.1
+
+
+def test_the_floor_sums_what_one_order_needs_of_each_primitive() -> None:
+    measured = {
+        "hello_world": {"server_cpu_us": 80.0, "client_cpu_us": 50.0},
+        "jetstream": {"publish_cpu_us": 10.0, "consume_cpu_us": 20.0},
+        "plain_sqlite": {"transaction_us": 30.0},
+        "envelope_us": {"encode_floor": 1.0, "decode_floor": 2.0},
+    }
+    the_floor = floor.per_order(measured)
+    assert the_floor["parts_us"] == {
+        "http": 500.0,  # 5 served at 80, 2 sent at 50
+        "publishes": 70.0,
+        "deliveries": 260.0,
+        "transactions": 510.0,
+        "envelopes": 7.0 + 26.0,
+    }
+    assert the_floor["ms_per_order"] == 1.373
+    assert floor.orders_per_second(the_floor["ms_per_order"], cpus=2) == 1456.7
+
+
+def test_the_plain_driver_and_the_envelopes_are_timed_for_real(tmp_path: Path) -> None:
+    plain = primitives.plain_sqlite(tmp_path, 200)
+    assert plain["transaction_us"] > plain["read_by_key_us"] > 0
+    assert list(tmp_path.iterdir()) == []  # its database is gone
+    envelopes = primitives.envelopes(200)
+    # The services' checks cost more than the bytes alone.
+    assert envelopes["decode"] > envelopes["decode_floor"] > 0
+    assert envelopes["encode"] > envelopes["encode_floor"] > 0

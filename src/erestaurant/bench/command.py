@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from erestaurant.bench import cpu, primitives, report, saga
+from erestaurant.bench import cpu, floor, primitives, report, saga
 from erestaurant.bench.stats import Samples, percentile
 from erestaurant.faults.system import UNLIMITED, LocalSystem, running
 from erestaurant.identity.signin import KIOSK
@@ -122,10 +122,13 @@ async def _measure(
         await cafe.open()
 
         progress("primitives: hello world")
-        hello = await primitives.hello_world(http, 32, seconds)
-        progress("primitives: JetStream, SQLite")
-        js = await primitives.jetstream(system.nats_url, 20_000 if seconds >= 10 else 5_000)
+        hello, hello_cpu = await primitives.hello_world(http, 32, seconds)
+        progress("primitives: JetStream, SQLite, envelopes")
+        many = 20_000 if seconds >= 10 else 5_000
+        js = await primitives.jetstream(system.nats_url, system.pid("nats"), many)
         commits = await primitives.commits(system.data_dir, 3_000 if seconds >= 10 else 1_000)
+        plain = primitives.plain_sqlite(system.data_dir, many // 4)
+        envelopes = primitives.envelopes(many // 4)
         tokens_checked = await primitives.token_checks(
             system.issuer, await tokens.token(KIOSK), 2_000 if seconds >= 10 else 500
         )
@@ -170,7 +173,6 @@ async def _measure(
     await tokens.close()
     steps, series = search.steps, search.series
 
-    at_300 = next((s for s in steps if s["rate"] == 300), None)
     change = (
         (with_reads.percentile_ms(99) / alone.percentile_ms(99) - 1) * 100
         if alone.percentile_ms(99) > 0
@@ -183,9 +185,15 @@ async def _measure(
         "step_seconds": seconds,
         "lag_wait_s": LAG_WAIT_SECONDS,
         "primitives": {
-            "hello_world": {"callers": 32, **hello.summary()},
+            "hello_world": {
+                "callers": 32,
+                **hello.summary(),
+                **hello_cpu,
+            },
             "jetstream": js,
             "sqlite_commits_per_second": round(commits),
+            "plain_sqlite": plain,
+            "envelope_us": envelopes,
             "token_check_us": tokens_checked,
         },
         "idle_cores": {name: round(cores, 4) for name, cores in baseline.items()},
@@ -209,40 +217,11 @@ async def _measure(
         },
         "payment_catch_up": catch_up,
     }
-    result["targets"] = [
-        _target(
-            "orders/s sustained end to end, acceptance p99 < 100 ms",
-            ">= 500",
-            sustained,
-            sustained >= 500,
-        ),
-        _target(
-            "CPU per order, all processes, at 300 orders/s",
-            "<= 3 ms",
-            f"{at_300['cpu']['ms_per_order']} ms" if at_300 else "not reached",
-            bool(at_300 and at_300["sustained"] and at_300["cpu"]["ms_per_order"] <= 3.0),
-        ),
-        _target(
-            "saga lag p99 at 300 orders/s",
-            "< 1 s",
-            f"{at_300['lag_p99_s']} s" if at_300 else "not reached",
-            bool(at_300 and at_300["sustained"] and at_300["lag_p99_s"] < 1.0),
-        ),
-        _target(
-            "view reads/s through the gateway while orders flow",
-            ">= 2,000",
-            reads.summary()["per_second"],
-            reads.rate() >= 2000,
-        ),
-        _target("order p99 change under that read load", "< 10%", f"{change:+.0f}%", change < 10),
-        _target("gateway throughput kept, of direct", ">= 70%", f"{kept:.0f}%", kept >= 70),
-        _target(
-            "payment catch-up on a backlog",
-            ">= 5,000 events/s",
-            catch_up["events_per_second"],
-            catch_up["events_per_second"] >= 5000,
-        ),
-    ]
+    the_floor = floor.per_order(result["primitives"])
+    cpus = os.cpu_count() or 1
+    the_floor["orders_per_second"] = floor.orders_per_second(the_floor["ms_per_order"], cpus)
+    result["floor"] = the_floor
+    result["targets"] = _targets(result, reads, change, kept)
     return result, series
 
 
@@ -332,5 +311,67 @@ class Search:
         return step
 
 
-def _target(what: str, wanted: str, measured: object, met: bool) -> dict[str, Any]:
-    return {"what": what, "wanted": wanted, "measured": measured, "met": met}
+def _targets(
+    result: dict[str, Any], reads: Samples, change: float, kept: float
+) -> list[dict[str, Any]]:
+    """Each target, what was measured, and that figure against the primitives measured in
+    the same run: the floor for orders, the hello world for reads, JetStream for
+    catch-up."""
+    the_floor, p = result["floor"], result["primitives"]
+    sustained = result["sustained_orders_per_second"]
+    held = [s for s in result["search"] if s["sustained"]]
+    at_300 = next((s for s in held if s["rate"] == 300), None)
+    # Where 300/s is not reached, CPU per order is stated at the highest rate that held.
+    cpu_step = at_300 or max(held, key=lambda s: s["rate"], default=None)
+    cpu_ms = cpu_step["cpu"]["ms_per_order"] if cpu_step else 0.0
+    catch_up = result["payment_catch_up"]["events_per_second"]
+    return [
+        _target(
+            "orders/s sustained end to end, acceptance p99 < 100 ms",
+            ">= 500",
+            sustained,
+            sustained >= 500,
+            _share(sustained, the_floor["orders_per_second"], "of the floor's"),
+        ),
+        _target(
+            "CPU per order, all processes, at 300 orders/s",
+            "<= 3 ms",
+            f"{cpu_ms} ms at {cpu_step['rate']:g}/s" if cpu_step else "not reached",
+            bool(at_300 and cpu_ms <= 3.0),
+            f"{cpu_ms / the_floor['ms_per_order']:.0f}x the floor's {the_floor['ms_per_order']} ms"
+            if cpu_ms
+            else "",
+        ),
+        _target(
+            "saga lag p99 at 300 orders/s",
+            "< 1 s",
+            f"{at_300['lag_p99_s']} s" if at_300 else "not reached",
+            bool(at_300 and at_300["lag_p99_s"] < 1.0),
+        ),
+        _target(
+            "view reads/s through the gateway while orders flow",
+            ">= 2,000",
+            reads.summary()["per_second"],
+            reads.rate() >= 2000,
+            _share(reads.rate(), p["hello_world"]["per_second"], "of the hello world's"),
+        ),
+        _target("order p99 change under that read load", "< 10%", f"{change:+.0f}%", change < 10),
+        _target("gateway throughput kept, of direct", ">= 70%", f"{kept:.0f}%", kept >= 70),
+        _target(
+            "payment catch-up on a backlog",
+            ">= 5,000 events/s",
+            catch_up,
+            catch_up >= 5000,
+            _share(catch_up, p["jetstream"]["consume_per_second"], "of JetStream's consume"),
+        ),
+    ]
+
+
+def _share(measured: float, primitive: float, of: str) -> str:
+    return f"{measured / primitive:.1%} {of} {primitive:,.0f}/s" if primitive > 0 else ""
+
+
+def _target(
+    what: str, wanted: str, measured: object, met: bool, against: str = ""
+) -> dict[str, Any]:
+    return {"what": what, "wanted": wanted, "measured": measured, "against": against, "met": met}

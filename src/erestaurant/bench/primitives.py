@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
+import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
 import nats
+import orjson
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
+from erestaurant.bench import cpu
 from erestaurant.bench.client import closed_loop
 from erestaurant.bench.stats import Samples
+from erestaurant.contracts import CATALOG, Envelope, decode
+from erestaurant.contracts.hall import OrderPlaced
 from erestaurant.platform import db
 from erestaurant.platform.tokens import TokenVerifier
 from erestaurant.runner.wiring import free_ports
@@ -26,8 +32,8 @@ EVENT_BYTES = 420
 
 
 @contextlib.asynccontextmanager
-async def hello_server() -> AsyncIterator[str]:
-    """The hello-world app in a process of its own, as a service runs; its URL."""
+async def hello_server() -> AsyncIterator[tuple[str, int]]:
+    """The hello-world app in a process of its own, as a service runs; its URL and pid."""
     [port] = free_ports(1)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "erestaurant.bench.hello", str(port)
@@ -41,27 +47,42 @@ async def hello_server() -> AsyncIterator[str]:
                         if r.status == 200:
                             break
                 await asyncio.sleep(0.05)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         await process.wait()
 
 
-async def hello_world(http: aiohttp.ClientSession, callers: int, seconds: float) -> Samples:
-    async with hello_server() as url:
+async def hello_world(
+    http: aiohttp.ClientSession, callers: int, seconds: float
+) -> tuple[Samples, dict[str, float]]:
+    """A closed loop on the hello-world endpoint; its samples, and the CPU a request cost
+    the server and the client (microseconds each)."""
+    async with hello_server() as (url, pid):
 
         async def get() -> bool:
             async with http.get(f"{url}/hello") as r:
                 await r.read()
                 return r.status == 200
 
-        return await closed_loop(get, callers, seconds)
+        server, client = cpu.cpu_seconds(pid), time.process_time()
+        samples = await closed_loop(get, callers, seconds)
+        requests = max(1, len(samples.ok))
+        return samples, {
+            "server_cpu_us": round((cpu.cpu_seconds(pid) - server) / requests * 1e6, 1),
+            "client_cpu_us": round((time.process_time() - client) / requests * 1e6, 1),
+        }
 
 
-async def jetstream(nats_url: str, count: int) -> dict[str, float]:
+async def jetstream(nats_url: str, nats_pid: int, count: int) -> dict[str, float]:
     """Messages per second published (``publish_async`` with a Nats-Msg-Id, as the relay
     does) and consumed (a durable pull consumer, one ack per message, as the services do),
-    on a file-stored stream of the same server."""
+    on a file-stored stream of the same server; and the CPU each cost, client and server
+    together (microseconds a message)."""
+
+    def used() -> float:
+        return cpu.cpu_seconds(nats_pid) + time.process_time()
+
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     stream = f"BENCH_{uuid.uuid4().hex[:8]}"
@@ -70,7 +91,7 @@ async def jetstream(nats_url: str, count: int) -> dict[str, float]:
     )
     body = b"x" * EVENT_BYTES
     try:
-        started = time.perf_counter()
+        started, spent = time.perf_counter(), used()
         acks = [
             await js.publish_async(
                 f"{stream.lower()}.event", body, headers={"Nats-Msg-Id": uuid.uuid4().hex}
@@ -79,21 +100,28 @@ async def jetstream(nats_url: str, count: int) -> dict[str, float]:
         ]
         await asyncio.gather(*acks)
         published = count / (time.perf_counter() - started)
+        publish_cpu = (used() - spent) / count * 1e6
 
         await js.add_consumer(
             stream, ConsumerConfig(durable_name="bench", ack_policy=AckPolicy.EXPLICIT)
         )
         sub = await js.pull_subscribe_bind(durable="bench", stream=stream)
-        started, seen = time.perf_counter(), 0
+        started, seen, spent = time.perf_counter(), 0, used()
         while seen < count:
             for message in await sub.fetch(100, timeout=5):
                 await message.ack()
                 seen += 1
         consumed = count / (time.perf_counter() - started)
+        consume_cpu = (used() - spent) / count * 1e6
     finally:
         await js.delete_stream(stream)
         await nc.close()
-    return {"publish_per_second": round(published), "consume_per_second": round(consumed)}
+    return {
+        "publish_per_second": round(published),
+        "consume_per_second": round(consumed),
+        "publish_cpu_us": round(publish_cpu, 1),
+        "consume_cpu_us": round(consume_cpu, 1),
+    }
 
 
 async def commits(data_dir: Path, count: int) -> float:
@@ -117,6 +145,92 @@ async def commits(data_dir: Path, count: int) -> float:
     finally:
         await engine.dispose()
         await asyncio.to_thread(_remove, path)
+
+
+_PLAIN_SCHEMA = (
+    "CREATE TABLE inbox (event_id VARCHAR(64) PRIMARY KEY, event_type VARCHAR(100) NOT NULL,"
+    " handled_at DATETIME NOT NULL)",
+    "CREATE TABLE outbox (id INTEGER PRIMARY KEY, event_id VARCHAR(64) NOT NULL UNIQUE,"
+    " subject VARCHAR(255) NOT NULL, body TEXT NOT NULL, created_at DATETIME NOT NULL,"
+    " published_at DATETIME)",
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, status VARCHAR(20) NOT NULL)",
+)
+
+
+def plain_sqlite(data_dir: Path, count: int) -> dict[str, float]:
+    """What the plain sqlite3 driver takes for a service's transaction (an inbox row, the
+    change, an outbox row, the commit), and for a read by key, in microseconds of CPU: the
+    cheapest the services' statements could be on this machine (WAL, synchronous=NORMAL,
+    BEGIN IMMEDIATE, as the services' engine)."""
+    path = data_dir / f"bench-plain-{uuid.uuid4().hex[:8]}.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        for statement in _PLAIN_SCHEMA:
+            conn.execute(statement)
+        conn.executemany(
+            "INSERT INTO orders (id, status) VALUES (?, 'PLACED')", [(n,) for n in range(count)]
+        )
+        body, now = "x" * EVENT_BYTES, "2026-01-01 12:00:00.000000"
+        ids = [uuid.uuid4().hex for _ in range(2 * count)]
+        started = time.process_time()
+        for n in range(count):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO inbox VALUES (?, 'OrderPlaced', ?)", (ids[2 * n], now))
+            conn.execute("UPDATE orders SET status = 'COOKED' WHERE id = ?", (n,))
+            conn.execute(
+                "INSERT INTO outbox (event_id, subject, body, created_at) VALUES (?, ?, ?, ?)",
+                (ids[2 * n + 1], "erestaurant.bench.Cooked", body, now),
+            )
+            conn.execute("COMMIT")
+        transaction = (time.process_time() - started) / count * 1e6
+        started = time.process_time()
+        for n in range(count):
+            conn.execute("SELECT id, status FROM orders WHERE id = ?", (n,)).fetchone()
+        read = (time.process_time() - started) / count * 1e6
+    finally:
+        conn.close()
+        _remove(path)
+    return {"transaction_us": round(transaction, 1), "read_by_key_us": round(read, 2)}
+
+
+def envelopes(count: int) -> dict[str, float]:
+    """An event's envelope in microseconds of CPU: encoded and decoded as the services do
+    (with their checks), and as bytes with no schema, the floor."""
+    event = OrderPlaced(
+        order_id=uuid.uuid4().hex,
+        employee_card_no="B123456789",
+        menu_id=1,
+        menu_name="Bibimbap",
+        qty=1,
+        amount=6500,
+        ordered_at=datetime.datetime.now(datetime.UTC),
+    )
+
+    def wrapped() -> Envelope:
+        return Envelope.wrap(
+            event,
+            occurred_at=datetime.datetime.now(datetime.UTC),
+            correlation_id=uuid.uuid4().hex,
+            causation_id=None,
+        )
+
+    data = wrapped().to_json()
+
+    def timed(work: Callable[[], object]) -> float:
+        started = time.process_time()
+        for _ in range(count):
+            work()
+        return round((time.process_time() - started) / count * 1e6, 2)
+
+    raw = orjson.loads(data)
+    return {
+        "encode": timed(lambda: wrapped().to_json()),
+        "decode": timed(lambda: decode(Envelope.from_json(data), CATALOG)),
+        "encode_floor": timed(lambda: orjson.dumps(raw)),
+        "decode_floor": timed(lambda: orjson.loads(data)),
+    }
 
 
 def _remove(path: Path) -> None:

@@ -46,7 +46,10 @@ def _target_rows(report: dict[str, Any]) -> list[str]:
     rows = []
     for target in report["targets"]:
         mark = "met" if target["met"] else "**missed**"
-        rows.append(f"| {target['what']} | {target['wanted']} | {target['measured']} | {mark} |")
+        rows.append(
+            f"| {target['what']} | {target['wanted']} | {target['measured']} |"
+            f" {target.get('against', '')} | {mark} |"
+        )
     return rows
 
 
@@ -63,6 +66,34 @@ def _token_rows(p: dict[str, Any]) -> list[str]:
     ]
 
 
+def _floor_rows(report: dict[str, Any]) -> list[str]:
+    p, f = report["primitives"], report.get("floor")
+    if not f:
+        return []
+    js, plain, env = p["jetstream"], p["plain_sqlite"], p["envelope_us"]
+    parts = f["parts_us"]
+    return [
+        "CPU of each primitive, in microseconds: a hello-world request"
+        f" {p['hello_world']['server_cpu_us']} served and {p['hello_world']['client_cpu_us']}"
+        " sent (aiohttp, as the gateway and hall send theirs); client and server together, a"
+        " JetStream publish"
+        f" {js['publish_cpu_us']}, a delivery and its ack {js['consume_cpu_us']}; on the plain"
+        " sqlite3 driver a service's transaction (inbox row, change, outbox row, commit)"
+        f" {plain['transaction_us']} and a read by key {plain['read_by_key_us']}; an"
+        f" envelope encoded {env['encode']} and decoded {env['decode']} as the services do,"
+        f" {env['encode_floor']} and {env['decode_floor']} as bytes with no schema.",
+        "",
+        f"**The floor**: what one order cannot do without, summed from those (see"
+        f" `bench/floor.py`): {parts['http']:,.0f} us of HTTP (5 requests served, 2 sent),"
+        f" {parts['publishes']:,.0f} of publishes (7), {parts['deliveries']:,.0f} of"
+        f" deliveries (13), {parts['transactions']:,.0f} of transactions (17) and"
+        f" {parts['envelopes']:,.0f} of envelopes: {f['ms_per_order']} ms of CPU an order, so"
+        f" at most {f['orders_per_second']:,.0f} orders a second on"
+        f" {report['machine']['cpus']} cores.",
+        "",
+    ]
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     p = report["primitives"]
@@ -72,8 +103,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "### Targets",
         "",
-        "| target | wanted | measured | |",
-        "|---|---|---|---|",
+        "| target | wanted | measured | against the primitives of this run | |",
+        "|---|---|---|---|---|",
         *_target_rows(report),
         "",
         "### Primitives, in the same run",
@@ -88,6 +119,7 @@ def markdown(report: dict[str, Any]) -> str:
         "| SQLite commits, one row each, the services' engine"
         f" | {p['sqlite_commits_per_second']:,.0f} |",
         "",
+        *_floor_rows(report),
         *_token_rows(p),
         "### The saga",
         "",
