@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, Table
 
 from erestaurant.contracts import MealReadyMessageSent
 from erestaurant.notification import handlers as notification
-from erestaurant.platform import correlation
+from erestaurant.platform import correlation, statements
 from erestaurant.platform.consumer import EventConsumer
 from erestaurant.platform.errors import Conflict, Unavailable
 
@@ -207,3 +208,16 @@ async def test_a_failing_handler_is_retried_later_and_leaves_nothing_behind(
     assert notification_uow.published == []
     assert notification_uow.messages.rows == {}
     assert notification_uow.inbox == set()  # so that the retry is handled
+
+
+def test_a_hot_statement_is_built_once_per_table_and_shape() -> None:
+    metadata = MetaData()
+    rows = Table("rows", metadata, Column("id", Integer, primary_key=True), Column("n", Integer))
+    assert statements.insert(rows) is statements.insert(rows)
+    by_id = statements.select_by(rows, ("id",), lock=False)
+    assert statements.select_by(rows, ("id",), lock=False) is by_id
+    assert statements.select_by(rows, ("id",), lock=True) is not by_id
+    # Values travel as parameters named apart from the columns, so one statement serves all.
+    update = statements.update_by(rows, ("id",))
+    assert str(update.compile()) == "UPDATE rows SET id=:id, n=:n WHERE rows.id = :key_id"
+    assert statements.key_parameters({"id": 7}) == {"key_id": 7}

@@ -104,21 +104,20 @@ class MenuRepository(GeneratedKeyRepository[Menu]):
 class StockRepository(SqlRepository):
     async def get_for_update(self, menu: Menu, day: date) -> DailyStock:
         assert menu.menu_id is not None
-        key = (daily_stock.c.menu_id == menu.menu_id) & (daily_stock.c.day == day)
-        query = select(daily_stock.c.reserved).where(key).with_for_update()
-        reserved = (await self._conn.execute(query)).scalar()
-        if reserved is None:
+        key = {"menu_id": menu.menu_id, "day": day}
+        row = await self._row(daily_stock, key, lock=True)
+        if row is None:
             # Another transaction may open the day first: then lock its row below.
             with contextlib.suppress(Duplicate):
                 async with self._conn.begin_nested():
-                    await self._insert(
-                        daily_stock, {"menu_id": menu.menu_id, "day": day, "reserved": 0}
-                    )
-            reserved = (await self._conn.execute(query)).scalar_one()
-        return DailyStock(menu.menu_id, day, menu.daily_portions, reserved)
+                    await self._insert(daily_stock, {**key, "reserved": 0})
+            row = await self._row(daily_stock, key, lock=True)
+            if row is None:
+                raise RuntimeError(f"the stock of menu {menu.menu_id} on {day} is not there")
+        return DailyStock(menu.menu_id, day, menu.daily_portions, row["reserved"])
 
     async def save(self, stock: DailyStock) -> None:
-        key = (daily_stock.c.menu_id == stock.menu_id) & (daily_stock.c.day == stock.day)
+        key = {"menu_id": stock.menu_id, "day": stock.day}
         await self._update(daily_stock, key, {"reserved": stock.reserved})
 
 
@@ -147,7 +146,7 @@ class TicketRepository(GeneratedKeyRepository[CookTicket]):
     saved = ("status", "cooked_at")
 
     async def for_order(self, order_id: str) -> CookTicket | None:
-        return await self._one(CookTicket, cook_tickets, cook_tickets.c.order_id == order_id)
+        return await self._one(CookTicket, cook_tickets, {"order_id": order_id})
 
     async def list(
         self,

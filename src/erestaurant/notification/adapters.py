@@ -30,7 +30,7 @@ class MessageRepository(SqlRepository):
         await self._insert(messages, to_row(message, messages))
 
     async def for_order(self, order_id: str) -> Message | None:
-        return await self._one(Message, messages, messages.c.order_id == order_id)
+        return await self._one(Message, messages, {"order_id": order_id})
 
     async def of_employee(self, employee_card_no: str, limit: int) -> list[Message]:
         mine = messages.c.employee_card_no == employee_card_no

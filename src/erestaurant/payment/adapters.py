@@ -74,13 +74,12 @@ class PaymentRepository(SqlRepository):
         # FOR UPDATE: two replicas handling the two halves of one order take turns, each
         # reading what the other saved. A backstop of the rule in payment/domain.py
         # ("Deducted once, and only when cooked").
-        query = select(payments).where(payments.c.order_id == order_id).with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else _payment(row._asdict())
+        row = await self._row(payments, {"order_id": order_id}, lock=True)
+        return None if row is None else _payment(dict(row))
 
     async def save(self, payment: Payment) -> None:
         values = to_row(payment, payments, without=("payment_id", "order_id", "created_at"))
-        await self._update(payments, payments.c.payment_id == payment.payment_id, values)
+        await self._update(payments, {"payment_id": payment.payment_id}, values)
 
     async def of_employee(self, employee_card_no: str) -> list[Payment]:
         # A payment cancelled before its OrderPlaced arrived knows its card but not yet its

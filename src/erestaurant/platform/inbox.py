@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, MetaData, String, Table, insert
+from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erestaurant.platform import statements
 from erestaurant.platform.db import UTCDateTime
 
 
@@ -37,7 +38,8 @@ async def record(
     """
     try:
         await conn.execute(
-            insert(table).values(event_id=event_id, event_type=event_type, handled_at=now)
+            statements.insert(table),
+            {"event_id": event_id, "event_type": event_type, "handled_at": now},
         )
     except IntegrityError:
         return False

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, MetaData, String, Table, Text, insert
+from sqlalchemy import Column, MetaData, String, Table, Text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.contracts import Envelope
+from erestaurant.platform import statements
 from erestaurant.platform.db import ID, UTCDateTime
 
 
@@ -34,7 +35,7 @@ async def append(
     if not envelopes:
         return
     await conn.execute(
-        insert(table),
+        statements.insert(table),
         [
             {
                 "event_id": envelope.event_id,

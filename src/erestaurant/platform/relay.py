@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Select, Table, Update, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from erestaurant.platform import clock, failpoints
+from erestaurant.platform import clock, failpoints, statements
 from erestaurant.platform.broker import Broker
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,33 @@ class OutboxRelay:
     poll_seconds: float = 1.0
     batch_size: int = 500
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    @property
+    def _pending(self) -> Select[Any]:
+        t = self.table
+        return statements.built(
+            t,
+            ("relay: pending",),
+            lambda: (
+                select(t.c.id, t.c.event_id, t.c.subject, t.c.body)
+                .where(t.c.published_at.is_(None))
+                .order_by(t.c.id)
+                .limit(bindparam("batch"))
+            ),
+        )
+
+    @property
+    def _published(self) -> Update:
+        t = self.table
+        return statements.built(
+            t,
+            ("relay: published",),
+            lambda: (
+                update(t)
+                .where(t.c.id.in_(bindparam("ids", expanding=True)))
+                .values(published_at=bindparam("now"))
+            ),
+        )
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -58,16 +86,8 @@ class OutboxRelay:
         """Publish one batch of unpublished rows; the number marked published."""
         if not self.broker.connected:
             return 0
-        t = self.table
         async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(t.c.id, t.c.event_id, t.c.subject, t.c.body)
-                    .where(t.c.published_at.is_(None))
-                    .order_by(t.c.id)
-                    .limit(self.batch_size)
-                )
-            ).all()
+            rows = (await conn.execute(self._pending, {"batch": self.batch_size})).all()
         if not rows:
             return 0
         # The connection is given back while we wait on the broker: requests go on.
@@ -97,7 +117,5 @@ class OutboxRelay:
             log.warning("%d of %d outbox events not acknowledged; will retry", failed, len(rows))
         if done:
             async with self.engine.begin() as conn:
-                await conn.execute(
-                    update(t).where(t.c.id.in_(done)).values(published_at=clock.now())
-                )
+                await conn.execute(self._published, {"ids": done, "now": clock.now()})
         return len(done)

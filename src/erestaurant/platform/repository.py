@@ -16,11 +16,12 @@ import typing
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Column, ColumnElement, Select, Table, func, insert, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Column, ColumnElement, Select, Table, func, select
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erestaurant.platform import statements
 from erestaurant.platform.db import inserted_id
 from erestaurant.platform.domain import Duplicate
 
@@ -36,20 +37,26 @@ class SqlRepository:
     async def _insert(self, table: Table, values: Mapping[str, Any]) -> CursorResult[Any]:
         """INSERT one row; a key that is taken raises Duplicate, not the driver's error."""
         try:
-            return await self._conn.execute(insert(table).values(**values))
+            return await self._conn.execute(statements.insert(table), dict(values))
         except IntegrityError as exc:
             raise Duplicate(f"{table.name}: a row with this key exists ({exc.orig})") from exc
 
+    async def _row(
+        self, table: Table, key: Mapping[str, object], *, lock: bool
+    ) -> RowMapping | None:
+        """The one row whose columns hold ``key``'s values (None: no such row); with
+        ``lock``, locked until commit (FOR UPDATE), so that a decision taken on it is not
+        raced."""
+        query = statements.select_by(table, tuple(key), lock=lock)
+        row = (await self._conn.execute(query, statements.key_parameters(key))).first()
+        return None if row is None else row._mapping
+
     async def _one(
-        self, kind: type[E], table: Table, where: ColumnElement[bool], *, lock: bool = True
+        self, kind: type[E], table: Table, key: Mapping[str, object], *, lock: bool = True
     ) -> E | None:
-        """The one row ``where`` says, as ``kind`` (None: no such row); with ``lock``, locked
-        until commit (FOR UPDATE), so that a decision taken on it is not raced."""
-        query = select(table).where(where)
-        if lock:
-            query = query.with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return None if row is None else from_row(kind, row._mapping)
+        """The one row ``key`` says (see ``_row``), as ``kind``."""
+        row = await self._row(table, key, lock=lock)
+        return None if row is None else from_row(kind, row)
 
     async def _all(self, kind: type[E], query: Select[Any]) -> list[E]:
         """Every row the query gives, as ``kind``."""
@@ -74,10 +81,11 @@ class SqlRepository:
         return int((await self._conn.execute(select(func.count()).where(where))).scalar_one())
 
     async def _update(
-        self, table: Table, where: ColumnElement[bool], values: Mapping[str, Any]
+        self, table: Table, key: Mapping[str, object], values: Mapping[str, Any]
     ) -> None:
-        """UPDATE the row ``where`` says with ``values`` (no such row: nothing is written)."""
-        await self._conn.execute(update(table).where(where).values(**values))
+        """UPDATE the row ``key`` says with ``values`` (no such row: nothing is written)."""
+        update = statements.update_by(table, tuple(key))
+        await self._conn.execute(update, {**values, **statements.key_parameters(key)})
 
 
 class KeyedRepository(SqlRepository, Generic[E]):
@@ -100,14 +108,15 @@ class KeyedRepository(SqlRepository, Generic[E]):
         """The entity whose key is ``value`` (None: none), locked until commit (FOR UPDATE)
         if ``for_update``, or else if the repository ``locks``."""
         lock = self.locks if for_update is None else for_update
-        return await self._one(self.kind, self._table, self.key == value, lock=lock)
+        return await self._one(self.kind, self._table, {self.key.name: value}, lock=lock)
 
     async def save(self, entity: E) -> None:
         """Write the entity's ``saved`` columns (an entity never added stays missing)."""
         values = to_row(entity, self._table, without=(self.key.name,))
         if self.saved is not None:
             values = {column: values[column] for column in self.saved}
-        await self._update(self._table, self.key == getattr(entity, self.key.name), values)
+        key = self.key.name
+        await self._update(self._table, {key: getattr(entity, key)}, values)
 
 
 class NaturalKeyRepository(KeyedRepository[E]):

@@ -33,7 +33,7 @@ mypages = TABLES.table(
 
 class MyPageRepository(SqlRepository):
     async def get(self, order_id: str) -> MyPageRow | None:
-        return await self._one(MyPageRow, mypages, mypages.c.order_id == order_id)
+        return await self._one(MyPageRow, mypages, {"order_id": order_id})
 
     async def of_employee(self, employee_card_no: str, limit: int) -> list[MyPageRow]:
         mine = mypages.c.employee_card_no == employee_card_no
@@ -43,7 +43,7 @@ class MyPageRepository(SqlRepository):
         if new:
             await self._insert(mypages, to_row(row, mypages))
         else:
-            key = mypages.c.order_id == row.order_id
+            key = {"order_id": row.order_id}
             await self._update(mypages, key, to_row(row, mypages, without=("order_id",)))
 
 
