@@ -320,8 +320,10 @@ def _targets(
     the_floor, p = result["floor"], result["primitives"]
     sustained = result["sustained_orders_per_second"]
     held = [s for s in result["search"] if s["sustained"]]
-    at_300 = next((s for s in held if s["rate"] == 300), None)
-    # Where 300/s is not reached, CPU per order is stated at the highest rate that held.
+    # A step at 300/s is reported even if it did not hold; it meets a target only if it did.
+    at_300 = next((s for s in result["search"] if s["rate"] == 300), None)
+    held_300 = bool(at_300 and at_300["sustained"])
+    # Where 300/s was not tried, CPU per order is stated at the highest rate that held.
     cpu_step = at_300 or max(held, key=lambda s: s["rate"], default=None)
     cpu_ms = cpu_step["cpu"]["ms_per_order"] if cpu_step else 0.0
     catch_up = result["payment_catch_up"]["events_per_second"]
@@ -337,7 +339,7 @@ def _targets(
             "CPU per order, all processes, at 300 orders/s",
             "<= 3 ms",
             f"{cpu_ms} ms at {cpu_step['rate']:g}/s" if cpu_step else "not reached",
-            bool(at_300 and cpu_ms <= 3.0),
+            held_300 and cpu_ms <= 3.0,
             f"{cpu_ms / the_floor['ms_per_order']:.0f}x the floor's {the_floor['ms_per_order']} ms"
             if cpu_ms
             else "",
@@ -346,7 +348,7 @@ def _targets(
             "saga lag p99 at 300 orders/s",
             "< 1 s",
             f"{at_300['lag_p99_s']} s" if at_300 else "not reached",
-            bool(at_300 and at_300["lag_p99_s"] < 1.0),
+            held_300 and at_300 is not None and at_300["lag_p99_s"] < 1.0,
         ),
         _target(
             "view reads/s through the gateway while orders flow",

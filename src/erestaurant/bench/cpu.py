@@ -55,13 +55,13 @@ def per_order(
 
     used = {name: max(0.0, after[name] - before[name]) for name in before}
     system = {name: seconds for name, seconds in used.items() if name not in apart}
-    idle = {name: baseline.get(name, 0.0) * wall_seconds for name in system}
-    net = {name: max(0.0, seconds - idle[name]) for name, seconds in system.items()}
+    at_rest = {name: baseline.get(name, 0.0) * wall_seconds for name in system}
+    net = {name: max(0.0, seconds - at_rest[name]) for name, seconds in system.items()}
     return {
         "cores": round(sum(system.values()) / wall_seconds, 2) if wall_seconds > 0 else 0.0,
         "ms_per_order": ms(sum(net.values())),
         "gross_ms_per_order": ms(sum(system.values())),
-        "idle_ms_per_order": ms(sum(idle.values())),
+        "idle_ms_per_order": ms(sum(at_rest.values())),
         "by_process_ms_per_order": {
             name: ms(seconds) for name, seconds in sorted(net.items(), key=lambda kv: -kv[1])
         },

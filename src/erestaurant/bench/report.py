@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from erestaurant.bench import floor
 from erestaurant.bench.stats import Samples, percentile
 from erestaurant.runner.nats import nats_server_binary
 
@@ -84,9 +85,11 @@ def _floor_rows(report: dict[str, Any]) -> list[str]:
         f" {env['encode_floor']} and {env['decode_floor']} as bytes with no schema.",
         "",
         f"**The floor**: what one order cannot do without, summed from those (see"
-        f" `bench/floor.py`): {parts['http']:,.0f} us of HTTP (5 requests served, 2 sent),"
-        f" {parts['publishes']:,.0f} of publishes (7), {parts['deliveries']:,.0f} of"
-        f" deliveries (13), {parts['transactions']:,.0f} of transactions (17) and"
+        f" `bench/floor.py`): {parts['http']:,.0f} us of HTTP ({floor.HTTP_REQUESTS} requests"
+        f" served, {floor.HTTP_SENT_BY_THE_SYSTEM} sent), {parts['publishes']:,.0f} of"
+        f" publishes ({floor.PUBLISHES}), {parts['deliveries']:,.0f} of deliveries"
+        f" ({floor.DELIVERIES}), {parts['transactions']:,.0f} of transactions"
+        f" ({floor.TRANSACTIONS}) and"
         f" {parts['envelopes']:,.0f} of envelopes: {f['ms_per_order']} ms of CPU an order, so"
         f" at most {f['orders_per_second']:,.0f} orders a second on"
         f" {report['machine']['cpus']} cores.",
@@ -175,9 +178,8 @@ def _cpu_rows(report: dict[str, Any]) -> list[str]:
     steps = report["search"]
     if not steps:
         return []
-    idle = report["idle_cores"]
-    system = {name: cores for name, cores in idle.items() if name != "bench"}
     names = list(steps[0]["cpu"]["by_process_ms_per_order"])
+    system = {name: report["idle_cores"][name] for name in names}
     lines = [
         "",
         "CPU per order at each step: user + system time of each process over the step's"

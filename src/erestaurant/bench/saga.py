@@ -61,6 +61,7 @@ class Cafeteria:
     completed: dict[str, float] = field(default_factory=dict)
     _turn: int = 0
     _js: JetStreamContext | None = None
+    _stream: str = ""
 
     @property
     def gateway(self) -> str:
@@ -195,6 +196,7 @@ class Cafeteria:
         message to its employee, its completion in hall."""
         nc = await nats.connect(self.system.nats_url)
         self._js = nc.jetstream()
+        self._stream = await self._js.find_stream_name_by_subject(PaymentDeducted.subject())
 
         def noting(seen: dict[str, float]) -> Callable[[Msg], Awaitable[None]]:
             async def note(message: Msg) -> None:
@@ -232,12 +234,10 @@ class Cafeteria:
         ]
 
     async def all_deducted(self, orders: list[str], seconds: float) -> bool:
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            if all(o in self.deducted for o in orders):
-                return True
-            await asyncio.sleep(0.1)
-        return False
+        async def deducted() -> bool:
+            return all(o in self.deducted for o in orders)
+
+        return await _until(time.perf_counter() + seconds, 0.1, deducted)
 
     async def all_finished(self, orders: list[str], seconds: float) -> bool:
         """Whether, within ``seconds``, every order was deducted, messaged and completed,
@@ -245,24 +245,31 @@ class Cafeteria:
         moment an order's work is over everywhere."""
         deadline = time.perf_counter() + seconds
         ends = self._last_events().values()
-        while not all(o in seen for o in orders for seen in ends):
-            if time.perf_counter() > deadline:
-                return False
-            await asyncio.sleep(0.05)
-        while not await self._consumers_idle():
-            if time.perf_counter() > deadline:
-                return False
-            await asyncio.sleep(0.05)
-        return True
+
+        async def every_end_seen() -> bool:
+            return all(o in seen for o in orders for seen in ends)
+
+        return await _until(deadline, 0.05, every_end_seen) and await _until(
+            deadline, 0.05, self._consumers_idle
+        )
 
     async def _consumers_idle(self) -> bool:
         if self._js is None:
             raise RuntimeError("not watching the broker")
-        stream = await self._js.find_stream_name_by_subject(PaymentDeducted.subject())
         return all(
             c.num_pending == 0 and c.num_ack_pending == 0
-            for c in await self._js.consumers_info(stream)
+            for c in await self._js.consumers_info(self._stream)
         )
+
+
+async def _until(deadline: float, pause: float, met: Callable[[], Awaitable[bool]]) -> bool:
+    """Whether ``met()`` comes true before ``deadline`` (``time.perf_counter``), asked
+    every ``pause`` seconds."""
+    while not await met():
+        if time.perf_counter() > deadline:
+            return False
+        await asyncio.sleep(pause)
+    return True
 
 
 async def orders_at(cafe: Cafeteria, rate: float, seconds: float) -> tuple[Samples, list[str]]:
