@@ -15,7 +15,7 @@ from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erestaurant.platform import statements
+from erestaurant.platform import plain, statements
 from erestaurant.platform.db import UTCDateTime
 
 
@@ -37,7 +37,8 @@ async def record(
     On False the transaction is spoiled (PostgreSQL aborts it): the caller rolls back.
     """
     try:
-        await conn.execute(
+        await plain.execute(
+            conn,
             statements.insert(table),
             {"event_id": event_id, "event_type": event_type, "handled_at": now},
         )

@@ -11,7 +11,7 @@ from sqlalchemy import Column, MetaData, String, Table, Text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.contracts import Envelope
-from erestaurant.platform import statements
+from erestaurant.platform import plain, statements
 from erestaurant.platform.db import ID, UTCDateTime
 
 
@@ -34,7 +34,8 @@ async def append(
     """Write (subject, envelope) pairs into the outbox, inside the caller's transaction."""
     if not envelopes:
         return
-    await conn.execute(
+    await plain.execute(
+        conn,
         statements.insert(table),
         [
             {

@@ -17,11 +17,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Column, ColumnElement, Select, Table, func, select
-from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from erestaurant.platform import statements
+from erestaurant.platform import plain, statements
 from erestaurant.platform.db import inserted_id
 from erestaurant.platform.domain import Duplicate
 
@@ -34,22 +33,21 @@ class SqlRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def _insert(self, table: Table, values: Mapping[str, Any]) -> CursorResult[Any]:
+    async def _insert(self, table: Table, values: Mapping[str, Any]) -> plain.Rows:
         """INSERT one row; a key that is taken raises Duplicate, not the driver's error."""
         try:
-            return await self._conn.execute(statements.insert(table), dict(values))
+            return await plain.execute(self._conn, statements.insert(table), dict(values))
         except IntegrityError as exc:
             raise Duplicate(f"{table.name}: a row with this key exists ({exc.orig})") from exc
 
     async def _row(
         self, table: Table, key: Mapping[str, object], *, lock: bool
-    ) -> RowMapping | None:
+    ) -> Mapping[str, Any] | None:
         """The one row whose columns hold ``key``'s values (None: no such row); with
         ``lock``, locked until commit (FOR UPDATE), so that a decision taken on it is not
         raced."""
         query = statements.select_by(table, tuple(key), lock=lock)
-        row = (await self._conn.execute(query, statements.key_parameters(key))).first()
-        return None if row is None else row._mapping
+        return (await plain.execute(self._conn, query, statements.key_parameters(key))).first()
 
     async def _one(
         self, kind: type[E], table: Table, key: Mapping[str, object], *, lock: bool = True
@@ -85,7 +83,7 @@ class SqlRepository:
     ) -> None:
         """UPDATE the row ``key`` says with ``values`` (no such row: nothing is written)."""
         update = statements.update_by(table, tuple(key))
-        await self._conn.execute(update, {**values, **statements.key_parameters(key)})
+        await plain.execute(self._conn, update, {**values, **statements.key_parameters(key)})
 
 
 class KeyedRepository(SqlRepository, Generic[E]):

@@ -139,6 +139,11 @@ class Connection:
         return self._conn
 
     @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself, for the statements run past SQLAlchemy (plain.py)."""
+        return self._open()
+
+    @property
     def isolation_level(self) -> str | None:
         return self._open().isolation_level
 
