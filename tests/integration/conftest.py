@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import socket
 import subprocess
 import sysconfig
 from collections.abc import AsyncIterator
@@ -28,17 +27,12 @@ from erestaurant.migrate import RELATIONAL
 from erestaurant.payment import adapters as payment_adapters
 from erestaurant.platform import db, migrations
 from erestaurant.platform.broker import Broker
+from erestaurant.runner.wiring import free_ports
 from tests.engines import ENGINES, Reader, fresh_database
 
 from .helpers import DEADLINE_SECONDS, STREAM, reconnected
 
 NATS_SERVER = Path(sysconfig.get_path("scripts")) / "nats-server"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class NatsServer:
@@ -144,7 +138,7 @@ async def nats_server(tmp_path: Path) -> AsyncIterator[NatsServer]:
     """A fresh JetStream-enabled nats-server from the wheel; its URL is ``.url``."""
     store = tmp_path / "jetstream"
     store.mkdir()
-    server = NatsServer(free_port(), store, tmp_path / "nats-server.log")
+    server = NatsServer(free_ports(1)[0], store, tmp_path / "nats-server.log")
     await server.start()
     try:
         yield server

@@ -455,3 +455,14 @@ def test_a_broker_a_provider_and_urls_of_ones_own_are_kept(
     for variable in ("ERESTAURANT_NATS_URL", "ERESTAURANT_AUTH_ISSUER", "HALL_KITCHEN_URL"):
         assert wiring.env[variable] == own[variable]
     assert wiring.front == "https://lunch.example.com/"
+
+
+def test_ports_for_the_services_lie_below_the_range_of_outgoing_connections() -> None:
+    # A port in that range can become the local end of another process's connection
+    # before the replica meant to listen on it binds it (seen: hall-2 never started).
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = free_ports(50)
+    assert len(set(ports)) == 50
+    assert all(1024 <= port < low for port in ports)
+    with socket.socket() as first:
+        first.bind(("127.0.0.1", ports[0]))  # nothing had it

@@ -93,10 +93,12 @@ async def execute(
 
 
 def _sqlite(conn: AsyncConnection) -> sqlite3.Connection | None:
-    driver = conn.sync_connection.connection.driver_connection if conn.sync_connection else None
-    if isinstance(driver, sqlite_inline.Connection):
-        return driver.sqlite
-    return None
+    sync = conn.sync_connection
+    # An invalidated connection is reopened by SQLAlchemy's own execution, not here.
+    if conn.dialect.name != "sqlite" or sync is None or sync.invalidated or sync.closed:
+        return None
+    driver = sync.connection.driver_connection
+    return driver.sqlite if isinstance(driver, sqlite_inline.Connection) else None
 
 
 def _compiled(

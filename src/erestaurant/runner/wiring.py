@@ -10,6 +10,7 @@ free ports; a child's own environment sets its port.
 
 from __future__ import annotations
 
+import random
 import socket
 import sys
 from dataclasses import dataclass
@@ -104,16 +105,35 @@ def first_ports(env: dict[str, str]) -> dict[str, list[int]]:
     return ports
 
 
+# Where the kernel takes the local ends of outgoing connections when it is not told.
+_EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
+# Ports below that range, for the processes the runner starts.
+_OWN_PORTS = 12_000
+
+
 def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now (the kernel's choice), for processes about to start."""
-    sockets = [socket.socket() for _ in range(count)]
+    """Ports nothing is bound to now, for processes about to start.
+
+    They are picked below the kernel's range for outgoing connections: a port the kernel
+    hands out as free may meanwhile become the local end of a connection some process
+    opens (to NATS, to a database), and the replica that was to listen on it then can
+    never bind it.
+    """
+    low = _ephemeral_low()
+    first = max(1024, low - _OWN_PORTS)
+    ports: list[int] = []
+    while len(ports) < count:
+        port = random.randrange(first, low)
+        if port not in ports and port_free(port):
+            ports.append(port)
+    return ports
+
+
+def _ephemeral_low() -> int:
     try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+        return int(_EPHEMERAL.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def port_free(port: int) -> bool:
