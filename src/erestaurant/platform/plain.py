@@ -76,8 +76,11 @@ async def execute(
 ) -> Rows:
     """Run ``statement`` (built once, see statements.py) with ``parameters`` (a mapping, or
     a list of them for many rows) in ``conn``'s transaction."""
-    many = not isinstance(parameters, Mapping)
-    rows: Sequence[Parameters] = [parameters] if isinstance(parameters, Mapping) else parameters
+    rows: Sequence[Parameters]
+    if isinstance(parameters, Mapping):
+        rows, many = [parameters], False
+    else:
+        rows, many = parameters, True
     driver = _sqlite(conn)
     if driver is not None and rows:
         compiled = _compiled(statement, conn.dialect, tuple(sorted(rows[0])), many)
@@ -142,10 +145,11 @@ def _compile(
 
 
 def _values(compiled: _Compiled, row: Parameters) -> tuple[Any, ...]:
-    return tuple(
-        row[name] if bind is None or row[name] is None else bind(row[name])
-        for name, bind in zip(compiled.names, compiled.binds, strict=True)
-    )
+    values = []
+    for name, bind in zip(compiled.names, compiled.binds, strict=True):
+        value = row[name]
+        values.append(value if bind is None or value is None else bind(value))
+    return tuple(values)
 
 
 async def _run(
