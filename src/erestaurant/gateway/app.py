@@ -98,6 +98,9 @@ SIGNIN = web.AppKey("signin", SignIn)
 
 # The screens' language switch (web/i18n.py); every other cookie stays at the gateway.
 LANGUAGE_COOKIE = "erestaurant_lang"
+# Idle connections to the services are dropped before the services drop them
+# (platform.runtime.KEEP_ALIVE_SECONDS), so a request never goes out on one being closed.
+UPSTREAM_KEEPALIVE_SECONDS = 30.0
 
 # Methods that change nothing, so a request may go to another replica after any failure.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -339,7 +342,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
 
     async def session(app: web.Application):  # type: ignore[no-untyped-def]
         timeout = aiohttp.ClientTimeout(total=settings.upstream_timeout_seconds)
-        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=30)
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=UPSTREAM_KEEPALIVE_SECONDS)
         async with aiohttp.ClientSession(
             timeout=timeout,
             connector=connector,

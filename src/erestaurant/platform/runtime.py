@@ -40,6 +40,11 @@ Listener = Callable[[str, bytes], Coroutine[Any, Any, None]]
 
 CHECK_TIMEOUT_SECONDS = 2.0
 STOP_TIMEOUT_SECONDS = 10.0
+# How long an idle client connection is kept open. Longer than any client of a service keeps
+# one idle (the gateway's pool, aiohttp's default 15 s): with uvicorn's default of 5 s, a
+# request sent on a pooled connection just as the service closed it was reset, and a POST
+# through the gateway answered 502 (seen as a reset in the bench's cooks).
+KEEP_ALIVE_SECONDS = 75
 
 
 class Runtime:
@@ -239,6 +244,7 @@ class Runtime:
             log_config=None,
             lifespan="on",
             timeout_graceful_shutdown=int(STOP_TIMEOUT_SECONDS),
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         DrainingServer(config, self).run()
 
