@@ -50,6 +50,12 @@ class Broker:
         return self._nc is not None and self._nc.is_connected
 
     @property
+    def nc(self) -> Client:
+        if self._nc is None:
+            raise RuntimeError("broker not connected yet")
+        return self._nc
+
+    @property
     def js(self) -> JetStreamContext:
         if self._js is None:
             raise RuntimeError("broker not connected yet")

@@ -6,7 +6,7 @@ no-op. A failing handler's message is redelivered later, with a growing delay. (
 the domains' own guards and the tables' keys together deduct each meal once:
 payment/domain.py.)
 
-The messages of one fetch are handled in one transaction (at most ``together`` of them),
+The messages that arrived together are handled in one transaction (at most ``together``),
 as most of what an event cost was its transaction (docs/performance.md). If any of them
 fails, or was handled before, that transaction is rolled back and each is handled on its
 own, so one bad event neither holds back nor drags down the others.
@@ -15,6 +15,7 @@ own, so one bad event neither holds back nor drags down the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -25,6 +26,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from erestaurant.contracts import CATALOG, Envelope, IntegrationEvent, UnknownEventError, decode
 from erestaurant.platform import correlation, deadletter, failpoints
 from erestaurant.platform.broker import SUBJECT_PREFIX, Broker
+from erestaurant.platform.pull import ContinuousPull
 from erestaurant.platform.uow import Transaction
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,8 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Any, Any], Awaitable[None]]
 Handlers = Mapping[type[IntegrationEvent], EventHandler]
 
-FETCH_BATCH = 100
+# At most this many messages are on their way or waiting here unacked (platform/pull.py).
+PULL_WINDOW = 100
 
 
 class _HandledBefore(Exception):
@@ -80,19 +83,25 @@ class EventConsumer:
                 max_ack_pending=1000,
             ),
         )
-        sub = await js.pull_subscribe_bind(durable=self._durable, stream=self._broker.stream)
+        pull = ContinuousPull(
+            self._broker.nc, self._broker.stream, self._durable, window=PULL_WINDOW
+        )
+        await pull.start()
         log.info("consuming %s as %s", ", ".join(self.subjects), self._durable)
-        while not self._stopping.is_set():
-            try:
-                messages = await sub.fetch(FETCH_BATCH, timeout=1.0)
-            except TimeoutError:
-                continue
-            except Exception as exc:  # the connection is down: nats-py reconnects by itself
-                log.warning("fetch failed (%s); retrying", exc)
-                await asyncio.sleep(0.5)
-                continue
-            for start in range(0, len(messages), self._together):
-                await self._handle_batch(messages[start : start + self._together])
+        try:
+            while not self._stopping.is_set():
+                try:
+                    messages = await pull.take(self._together, wait_seconds=1.0)
+                except Exception as exc:  # the connection is down: nats-py reconnects by itself
+                    log.warning("pulling failed (%s); retrying", exc)
+                    await asyncio.sleep(0.5)
+                    continue
+                if messages:
+                    await self._handle_batch(messages)
+        finally:
+            for message in await pull.stop():
+                with contextlib.suppress(Exception):  # unsent, it comes back after the ack wait
+                    await message.nak()
 
     async def _handle_batch(self, messages: list[Msg]) -> None:
         """Handle messages in one transaction; if that fails, each on its own."""
