@@ -87,6 +87,21 @@ async def test_an_update_by_key_and_many_rows_at_once(engine: AsyncEngine) -> No
     assert missing.first() is None
 
 
+async def test_a_count_of_rows_with_one_of_some_values(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await plain.execute(
+            conn,
+            statements.insert(cooks),
+            [{"name": f"cook {n}", "portions": n % 3} for n in range(7)],
+        )
+        count = statements.count_in(cooks, "portions", 2)
+        parameters = statements.one_of_parameters([0, 2])
+        found = (await plain.execute(conn, count, parameters)).first()
+        through = (await conn.execute(count, parameters)).first()
+    assert found == {statements.COUNTED: 5}  # portions 0, 2, 0, 2, 0
+    assert found == dict(through._mapping)
+
+
 async def test_a_taken_key_is_an_integrity_error_and_rollback_undoes(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.begin()
@@ -106,10 +121,9 @@ async def test_on_sqlite_the_statements_run_on_the_driver(
         pytest.skip("the plain path is SQLite's; other engines go through SQLAlchemy")
     async with engine.begin() as conn:
         await plain.execute(conn, statements.insert(cooks), {"name": "choi", "portions": 1})
-    shapes = [
-        compiled
-        for (statement, _, _, _), compiled in plain._COMPILED.items()
-        if statement is statements.insert(cooks)
-    ]
-    assert shapes
-    assert all(compiled is not None for compiled in shapes)
+        count = statements.count_in(cooks, "portions", 2)
+        await plain.execute(conn, count, statements.one_of_parameters([1, 2]))
+    for ran in (statements.insert(cooks), count):
+        shapes = [c for (statement, *_), c in plain._COMPILED.items() if statement is ran]
+        assert shapes
+        assert all(compiled is not None for compiled in shapes)

@@ -126,7 +126,7 @@ class ReservationRepository(NaturalKeyRepository[Reservation]):
     saved = ("status", "reserved_at", "day")
 
     async def count_held(self) -> int:
-        return await self._count(reservations.c.status == ReservationStatus.HELD.value)
+        return await self._count(reservations, "status", [ReservationStatus.HELD.value])
 
     async def held_before(self, instant: datetime, limit: int = 100) -> list[Reservation]:
         query = (
@@ -164,8 +164,8 @@ class TicketRepository(GeneratedKeyRepository[CookTicket]):
         return await self._all(CookTicket, query)
 
     async def count_open(self) -> int:
-        to_cook = (CookStatus.RECEIVED.value, CookStatus.COOKING.value)
-        return await self._count(cook_tickets.c.status.in_(to_cook))
+        to_cook = [CookStatus.RECEIVED.value, CookStatus.COOKING.value]
+        return await self._count(cook_tickets, "status", to_cook)
 
 
 class SqlKitchenUnitOfWork(SqlUnitOfWork):

@@ -13,10 +13,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Column, ColumnElement, Select, Table, func, select
+from sqlalchemy import Column, ColumnElement, Select, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -74,9 +74,13 @@ class SqlRepository:
             kind, select(table).where(where).order_by(newest.desc()).limit(limit)
         )
 
-    async def _count(self, where: ColumnElement[bool]) -> int:
-        """How many rows ``where`` says."""
-        return int((await self._conn.execute(select(func.count()).where(where))).scalar_one())
+    async def _count(self, table: Table, column: str, one_of: Sequence[object]) -> int:
+        """How many rows of ``table`` have ``column`` equal to one of ``one_of``."""
+        query = statements.count_in(table, column, len(one_of))
+        found = await plain.execute(self._conn, query, statements.one_of_parameters(one_of))
+        row = found.first()
+        assert row is not None  # a count always gives its row
+        return int(row[statements.COUNTED])
 
     async def _update(
         self, table: Table, key: Mapping[str, object], values: Mapping[str, Any]

@@ -13,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Insert, Select, Table, Update, and_, bindparam
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Insert,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    func,
+)
 from sqlalchemy import insert as sql_insert
 from sqlalchemy import select as sql_select
 from sqlalchemy import update as sql_update
@@ -23,6 +33,8 @@ _BUILT = "erestaurant.statements"
 # Where-clause parameters are named apart from columns: an UPDATE's SET takes the
 # parameters that are named as columns.
 _KEY = "key_"
+_ONE_OF = "one_of_"
+COUNTED = "counted"
 
 
 def built(table: Table, shape: tuple[object, ...], build: Callable[[], S]) -> S:
@@ -65,3 +77,21 @@ def update_by(table: Table, columns: tuple[str, ...]) -> Update:
     return built(
         table, ("update", columns), lambda: sql_update(table).where(_where(table, columns))
     )
+
+
+def count_in(table: Table, column: str, how_many: int) -> Select[Any]:
+    """SELECT how many rows of ``table`` have ``column`` equal to one of ``how_many``
+    values (``one_of_parameters``), as the column ``COUNTED``. The values are parameters
+    of their own, not one expanding list, so that the plain driver runs it (plain.py)."""
+
+    def build() -> Select[Any]:
+        one_of: list[BindParameter[Any]] = [bindparam(f"{_ONE_OF}{n}") for n in range(how_many)]
+        counted = func.count().label(COUNTED)
+        return sql_select(counted).select_from(table).where(table.c[column].in_(one_of))
+
+    return built(table, ("count", column, how_many), build)
+
+
+def one_of_parameters(values: Sequence[object]) -> dict[str, object]:
+    """The parameters of a statement built by ``count_in``."""
+    return {f"{_ONE_OF}{n}": value for n, value in enumerate(values)}
