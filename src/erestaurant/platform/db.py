@@ -11,6 +11,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.util import await_only
 
 from erestaurant.platform import sqlite_inline
 
@@ -101,8 +102,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front, so a read-then-write transaction of another
-    # process waits on busy_timeout instead of failing with a stale snapshot.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # process waits for the lock instead of failing with a stale snapshot. Said to the
+    # driver itself (every transaction begins here: SQLAlchemy's execution of one
+    # statement cost more than the statement), waiting for the lock as the others do.
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite_inline.Connection)
+    await_only(sqlite_inline.until_not_busy(lambda: driver.sqlite.execute("BEGIN IMMEDIATE")))
 
 
 async def create_schema(engine: AsyncEngine, metadata: MetaData) -> None:
