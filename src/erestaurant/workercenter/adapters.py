@@ -5,7 +5,7 @@ The view publishes nothing, so it has an inbox and no outbox.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Integer, String
+from sqlalchemy import Boolean, Column, Index, Integer, String
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erestaurant.platform.db import UTCDateTime, required
@@ -19,7 +19,7 @@ TABLES = ServiceTables(publishes=False)
 mypages = TABLES.table(
     "mypages",
     Column("order_id", String(64), primary_key=True),
-    Column("employee_card_no", String(32), index=True),
+    Column("employee_card_no", String(32)),
     Column("menu_name", String(100)),
     Column("qty", Integer),
     Column("amount", Integer),
@@ -28,6 +28,9 @@ mypages = TABLES.table(
     Column("payment_status", String(16)),
     required("notified", Boolean),
     required("updated_at", UTCDateTime),
+    # An employee's page is their latest orders: read off this index in order, not sorted
+    # from every order they ever placed.
+    Index("ix_mypages_employee_card_no_updated_at", "employee_card_no", "updated_at"),
 )
 
 
