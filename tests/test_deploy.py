@@ -617,6 +617,10 @@ def test_a_service_on_sqlite_keeps_its_file_on_a_volume_and_runs_alone(tree: str
             assert data_dir in mounts, f"{tree}: {service}/{container['name']}: {data_dir}"
             claim = volumes[mounts[data_dir]].get("persistentVolumeClaim", {}).get("claimName")
             assert claim in claims, f"{tree}: {service} keeps its SQLite file on no volume"
+        # Every commit synced: a power cut takes back none whose events were acknowledged.
+        for container in containers(deployment):
+            synced = _environment(tree, container).get("ERESTAURANT_SQLITE_SYNCHRONOUS")
+            assert synced == "FULL", f"{tree}: {service}/{container['name']}"
         # SQLite on a ReadWriteOnce volume: one writer.
         assert deployment["spec"].get("replicas", 1) == 1, f"{tree}: {service}"
         assert deployment["spec"]["strategy"]["type"] == "Recreate", f"{tree}: {service}"

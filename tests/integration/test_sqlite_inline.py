@@ -99,3 +99,24 @@ async def test_an_isolation_level_set_through_the_dialect_takes_effect_at_once(
             assert (await autocommit.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize(("asked", "level"), [("NORMAL", 1), ("FULL", 2)])
+async def test_commits_are_synced_as_the_setting_says(
+    tmp_path: Path, asked: str, level: int
+) -> None:
+    engine = db.create_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'synced.db'}", sqlite_synchronous=asked
+    )
+    try:
+        async with engine.connect() as conn:
+            synced = (await conn.execute(text("PRAGMA synchronous"))).scalar_one()
+            journal = (await conn.execute(text("PRAGMA journal_mode"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert (synced, journal) == (level, "wal")
+
+
+def test_a_sync_level_sqlite_is_not_to_be_given_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="OFF"):
+        db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", sqlite_synchronous="OFF")

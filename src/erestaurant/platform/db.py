@@ -25,6 +25,9 @@ NAMING = {
 }
 
 
+# How SQLite may sync its commits: NORMAL (the default) or FULL.
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
+
 # A generated key: 64 bits, but SQLite only autoincrements an INTEGER PRIMARY KEY.
 ID = BigInteger().with_variant(Integer, "sqlite")
 
@@ -68,7 +71,9 @@ def inserted_id(result: Any) -> int:
     return int(result.inserted_primary_key[0])
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> AsyncEngine:
+    """An engine on ``url``; on SQLite, its commits synced as ``sqlite_synchronous`` says
+    (NORMAL or FULL: ServiceSettings.sqlite_synchronous)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
@@ -85,17 +90,23 @@ def create_engine(url: str) -> AsyncEngine:
         # Statements run on the loop's thread, not aiosqlite's (see sqlite_inline).
         async_creator=lambda: sqlite_inline.connect(database),
     )
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"SQLite synchronous: {sqlite_synchronous!r} is none of NORMAL, FULL")
+
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, sqlite_synchronous)
+
+    event.listen(engine.sync_engine, "connect", pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, synchronous: str) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers of another process (a second replica, a checker) in while we write;
-    # NORMAL sync survives a killed process, which is the failure this system is built for.
+    # NORMAL sync survives a killed process, FULL a power cut too (an fsync per commit).
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -42,7 +42,8 @@ def relational_service(
     audiences: tuple[str, ...] = (),
 ) -> Runtime:
     """A service on its relational database; ``audiences`` are accepted besides the API's."""
-    runtime = Runtime(settings, SqlStore(settings.service, settings.database, tables), audiences)
+    store = SqlStore(settings.service, settings.database, tables, settings.sqlite_synchronous)
+    runtime = Runtime(settings, store, audiences)
     return wire(runtime, runtime.unit_of_work(unit_of_work), handlers, errors, routes)
 
 

@@ -272,13 +272,21 @@ class ServiceSettings(BrokerSettings):
     events_per_transaction: int = Field(
         50, ge=1, le=100, validation_alias="ERESTAURANT_EVENTS_PER_TRANSACTION"
     )
-    """How many fetched events a service handles in one database transaction (one commit instead
-    of one each; if any of them fails, each is handled alone). 1 handles each in a transaction
-    of its own. The Redis view always takes 1."""
+    """How many events that arrived together a service handles in one database transaction (one
+    commit instead of one each; if any of them fails, each is handled alone). 1 handles each in
+    a transaction of its own. The Redis view always takes 1."""
 
     max_deliveries: int = Field(5, ge=1, validation_alias="ERESTAURANT_MAX_DELIVERIES")
     """How often an event is tried before it is set aside on the dead-letter subject (retries
     back off from 0.5 s, doubling)."""
+
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        "NORMAL", validation_alias="ERESTAURANT_SQLITE_SYNCHRONOUS"
+    )
+    """How a service on SQLite syncs its commits to disk. NORMAL survives a killed process but
+    not a power cut or a machine crash, which may take the last commits back after their events
+    were acknowledged (and so lose them). FULL syncs every commit, an fsync each, and loses
+    nothing; production sets it (docs/faults.md)."""
 
     relay_poll_seconds: Seconds = Field(1.0, validation_alias="ERESTAURANT_RELAY_POLL_SECONDS")
     """How often the relay looks for rows it was not woken for (left by a crash)."""

@@ -50,10 +50,13 @@ class SqlStore:
     service: str
     url: str
     tables: ServiceTables
+    sqlite_synchronous: str = "NORMAL"
     batches_events = True
 
     def __post_init__(self) -> None:
-        self.engine: AsyncEngine = db.create_engine(self.url)
+        self.engine: AsyncEngine = db.create_engine(
+            self.url, sqlite_synchronous=self.sqlite_synchronous
+        )
 
     @property
     def kind(self) -> str:

@@ -18,7 +18,9 @@ from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
 def open_store(settings: WorkercenterSettings) -> Store:
     if settings.uses_redis:
         return RedisStore(settings.database, settings.key_prefix)
-    return SqlStore(settings.service, settings.database, adapters.TABLES)
+    return SqlStore(
+        settings.service, settings.database, adapters.TABLES, settings.sqlite_synchronous
+    )
 
 
 def unit_of_work(store: Store) -> Callable[[], WorkercenterUnitOfWork]:
