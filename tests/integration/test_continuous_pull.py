@@ -60,6 +60,15 @@ async def pending_acks(broker: Broker) -> int:
     return info.num_ack_pending or 0
 
 
+async def delivered(broker: Broker, count: int) -> None:
+    """Until the server has sent ``count`` messages that are not acked yet."""
+
+    async def sent() -> bool:
+        return await pending_acks(broker) == count
+
+    await eventually(sent, f"{count} messages delivered, none acked")
+
+
 async def test_every_message_comes_once_in_order(broker: Broker) -> None:
     await durable(broker)
     await publish(broker, 250)
@@ -76,11 +85,7 @@ async def test_no_more_than_the_window_is_sent_before_it_is_taken(broker: Broker
     await publish(broker, 100)
     pull = ContinuousPull(broker.nc, STREAM, DURABLE, window=20)
     await pull.start()
-
-    async def twenty_delivered() -> bool:
-        return await pending_acks(broker) == 20
-
-    await eventually(twenty_delivered, "the window's 20 messages are delivered")
+    await delivered(broker, 20)  # the window's
     await asyncio.sleep(0.5)  # and no more come while none is taken
     assert await pending_acks(broker) == 20
     assert len(await take_all(pull, 100, most=100)) == 100
@@ -123,11 +128,7 @@ async def test_what_was_not_taken_is_given_back_on_stop(broker: Broker) -> None:
     await publish(broker, 5)
     first = ContinuousPull(broker.nc, STREAM, DURABLE, window=20)
     await first.start()
-
-    async def five_delivered() -> bool:
-        return await pending_acks(broker) == 5
-
-    await eventually(five_delivered, "five messages delivered to the first puller")
+    await delivered(broker, 5)
     left = await first.stop()
     assert [int(m.data) for m in left] == [0, 1, 2, 3, 4]
     for message in left:
