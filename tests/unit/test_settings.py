@@ -82,6 +82,7 @@ def test_shared_variables_apply_to_every_service(
         ("ERESTAURANT_TIMEZONE", "Mars/Base"),
         ("ERESTAURANT_LOG_LEVEL", "LOUD"),
         ("ERESTAURANT_RELAY_POLL_SECONDS", "-1"),
+        ("ERESTAURANT_SQLITE_SYNCHRONOUS", "OFF"),
     ],
 )
 def test_a_bad_value_stops_the_service_naming_the_variable(
@@ -92,7 +93,7 @@ def test_a_bad_value_stops_the_service_naming_the_variable(
         HallSettings.load()
     message = str(stopped.value)
     assert message.startswith("hall: invalid configuration")
-    assert f"{variable}:" in message
+    assert f"\n  {variable}: " in message  # the variable itself, with no prefix put before it
     assert repr(value) in message
 
 

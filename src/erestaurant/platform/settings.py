@@ -326,12 +326,19 @@ class ServiceSettings(BrokerSettings):
 
 def _explain(cls: type[Settings], exc: ValidationError) -> str:
     prefix = cls.model_config.get("env_prefix", "")
+    # A setting every service shares is read under its own name (its alias), and an error
+    # is located at that name, not at the field's.
+    by_alias = {
+        info.validation_alias: name
+        for name, info in cls.model_fields.items()
+        if isinstance(info.validation_alias, str)
+    }
     lines = [f"{cls.service}: invalid configuration"]
     for error in exc.errors():
         if not error["loc"]:  # a rule over several fields: its message names them
             lines.append(f"  {error['msg'].removeprefix('Value error, ')}")
             continue
-        field = str(error["loc"][0])
+        field = by_alias.get(str(error["loc"][0]), str(error["loc"][0]))
         info = cls.model_fields.get(field)
         alias = info.validation_alias if info else None
         variable = alias if isinstance(alias, str) else f"{prefix}{field}".upper()
