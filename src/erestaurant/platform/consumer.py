@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Any, Any], Awaitable[None]]
 Handlers = Mapping[type[IntegrationEvent], EventHandler]
 
-# At most this many messages are on their way or waiting here unacked (platform/pull.py).
+# At most this many messages are on their way or waiting here, not yet taken (platform/pull.py).
 PULL_WINDOW = 100
 
 

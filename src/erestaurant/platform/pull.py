@@ -7,8 +7,9 @@ one subscription as events arrive; a new request tops the window up when half of
 used, and one replaces it when it expires. Idle, that is one small request every
 ``expires`` seconds; busy, one for every ``window / 2`` messages.
 
-Flow control is the window: what the server may still send plus what waits here unhandled
-never exceeds it, so a slow handler holds back no more than ``window`` messages' ack wait.
+Flow control is the window: what the server may still send plus what waits here, not yet
+taken, never exceeds it, so a slow handler holds back no more than the window and the batch
+in its hands from the ack wait.
 A request the server lost (it restarted, the connection dropped) is given up a moment after
 it should have expired, and replaced.
 """
@@ -90,11 +91,9 @@ class ContinuousPull:
     async def take(self, most: int, wait_seconds: float) -> list[Msg]:
         """Up to ``most`` messages, waiting at most ``wait_seconds`` for the first one;
         an idle wait is also when lost requests are replaced."""
-        if not self._arrived and not await self._wait(wait_seconds):
-            self._forget_ended()
-            await self._top_up()
-            return []
-        taken = [self._arrived.popleft() for _ in range(min(most, len(self._arrived)))]
+        taken: list[Msg] = []
+        if self._arrived or await self._wait(wait_seconds):
+            taken = [self._arrived.popleft() for _ in range(min(most, len(self._arrived)))]
         self._forget_ended()
         await self._top_up()
         return taken
@@ -130,17 +129,17 @@ class ContinuousPull:
     def _forget_ended(self) -> None:
         """Forget the requests past their expiry: a request that brought all it asked for
         ends with no status, and one the server lost never sends one."""
-        if not self._requests:
-            return
-        first = next(iter(self._requests.values()))  # the oldest: they expire in order
         now = time.monotonic()
-        if now <= first.expires_at + LOST_AFTER_SECONDS:
-            return
-        for reply, request in list(self._requests.items()):
-            if now > request.expires_at + LOST_AFTER_SECONDS:
-                del self._requests[reply]
-        # No more than the open requests asked for is still owed.
-        self._promised = min(self._promised, sum(r.asked for r in self._requests.values()))
+        forgot = False
+        # Oldest first: asked for with one expiry each, they expire in the order asked.
+        while self._requests:
+            reply, request = next(iter(self._requests.items()))
+            if now <= request.expires_at + LOST_AFTER_SECONDS:
+                break
+            del self._requests[reply]
+            forgot = True
+        if forgot:  # no more than the open requests asked for is still owed
+            self._promised = min(self._promised, sum(r.asked for r in self._requests.values()))
 
     async def _on_message(self, message: Msg) -> None:
         headers = message.headers
