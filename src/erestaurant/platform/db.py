@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, event, text
 from sqlalchemy.dialects import mysql
@@ -14,6 +14,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlalchemy.util import await_only
 
 from erestaurant.platform import sqlite_inline
+from erestaurant.platform.settings import SqliteSynchronous
 
 # Stable constraint names, so that migrations and error messages say what broke.
 NAMING = {
@@ -24,9 +25,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-
-# How SQLite may sync its commits: NORMAL (the default) or FULL.
-SQLITE_SYNCHRONOUS = ("NORMAL", "FULL")
 
 # A generated key: 64 bits, but SQLite only autoincrements an INTEGER PRIMARY KEY.
 ID = BigInteger().with_variant(Integer, "sqlite")
@@ -71,7 +69,7 @@ def inserted_id(result: Any) -> int:
     return int(result.inserted_primary_key[0])
 
 
-def create_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> AsyncEngine:
+def create_engine(url: str, *, sqlite_synchronous: SqliteSynchronous = "NORMAL") -> AsyncEngine:
     """An engine on ``url``; on SQLite, its commits synced as ``sqlite_synchronous`` says
     (NORMAL or FULL: ServiceSettings.sqlite_synchronous)."""
     parsed = make_url(url)
@@ -90,8 +88,9 @@ def create_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> AsyncEngin
         # Statements run on the loop's thread, not aiosqlite's (see sqlite_inline).
         async_creator=lambda: sqlite_inline.connect(database),
     )
-    if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
-        raise ValueError(f"SQLite synchronous: {sqlite_synchronous!r} is none of NORMAL, FULL")
+    if sqlite_synchronous not in get_args(SqliteSynchronous):
+        levels = ", ".join(get_args(SqliteSynchronous))
+        raise ValueError(f"SQLite synchronous: {sqlite_synchronous!r} is none of {levels}")
 
     def pragmas(dbapi_connection: Any, _record: Any) -> None:
         _sqlite_pragmas(dbapi_connection, sqlite_synchronous)
@@ -101,7 +100,7 @@ def create_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> AsyncEngin
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, synchronous: str) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, synchronous: SqliteSynchronous) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers of another process (a second replica, a checker) in while we write;
     # NORMAL sync survives a killed process, FULL a power cut too (an fsync per commit).

@@ -22,6 +22,8 @@ from erestaurant.platform.access import ClaimNames
 DEFAULT_NATS_PORT = 4322
 DEFAULT_IDENTITY_PORT = 8090
 DEVELOPMENT: Literal["development"] = "development"
+# How a service on SQLite may sync its commits (ServiceSettings.sqlite_synchronous).
+SqliteSynchronous = Literal["NORMAL", "FULL"]
 ASYNC_HINT = "postgresql+asyncpg://, mysql+aiomysql:// or sqlite+aiosqlite:///"
 
 Port = Annotated[int, Field(ge=1, le=65535, description="The port to listen on.")]
@@ -280,7 +282,7 @@ class ServiceSettings(BrokerSettings):
     """How often an event is tried before it is set aside on the dead-letter subject (retries
     back off from 0.5 s, doubling)."""
 
-    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+    sqlite_synchronous: SqliteSynchronous = Field(
         "NORMAL", validation_alias="ERESTAURANT_SQLITE_SYNCHRONOUS"
     )
     """How a service on SQLite syncs its commits to disk. NORMAL survives a killed process but

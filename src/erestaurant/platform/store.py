@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erestaurant.platform import db, migrations
-from erestaurant.platform.settings import CannotStart
+from erestaurant.platform.settings import CannotStart, SqliteSynchronous
 from erestaurant.platform.tables import ServiceTables
 
 
@@ -50,7 +50,7 @@ class SqlStore:
     service: str
     url: str
     tables: ServiceTables
-    sqlite_synchronous: str = "NORMAL"
+    sqlite_synchronous: SqliteSynchronous = "NORMAL"
     batches_events = True
 
     def __post_init__(self) -> None:
