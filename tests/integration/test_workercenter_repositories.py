@@ -18,7 +18,6 @@ import sqlalchemy
 
 from erestaurant.contracts import IntegrationEvent
 from erestaurant.contracts.statuses import CookStatus, OrderStatus, PaymentStatus
-from erestaurant.platform import db
 from erestaurant.platform.domain import Duplicate
 from erestaurant.workercenter import adapters
 from erestaurant.workercenter.domain import MyPageRow
@@ -26,7 +25,6 @@ from erestaurant.workercenter.handlers import HANDLERS
 from erestaurant.workercenter.redis_adapters import RedisWorkercenterUnitOfWork
 from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
 
-from ..engines import fresh_database
 from ..unit.fakes import envelope_of
 from ..unit.fakes.workercenter import FakeWorkercenterUnitOfWork
 from ..unit.samples import (
@@ -46,7 +44,6 @@ from ..unit.test_workercenter_handlers import (
     SERVED_ROW,
     shuffled,
 )
-from .conftest import create_schema
 from .repositories import STORES, units_of_work
 from .test_redis_read_model import open_store, unique_prefix
 
@@ -226,24 +223,27 @@ async def test_my_pages_are_the_last_updated_first_at_most_the_limit(uow: UnitsO
 
 async def test_a_page_is_read_off_the_index_in_order_not_sorted(tmp_path: Path) -> None:
     """On SQLite (the default store), with the plan SQLite makes for the page's query."""
-    async with fresh_database("sqlite", tmp_path) as url:
-        engine = db.create_engine(url)
-        try:
-            await create_schema(engine, adapters.TABLES.metadata)
-            ran: list[tuple[str, Any]] = []
+    ran: list[tuple[str, Any]] = []
 
-            def note(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
-                ran.append((sql, parameters))
+    def note(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+        ran.append((sql, parameters))
 
-            sqlalchemy.event.listen(engine.sync_engine, "before_cursor_execute", note)
-            async with adapters.SqlWorkercenterUnitOfWork(engine, adapters.TABLES) as tx:
-                await tx.mypages.of_employee(CARD, 20)
-            [(sql, parameters)] = [(q, p) for q, p in ran if "FROM mypages" in q]
-            async with engine.connect() as conn:
-                plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
-                steps = [str(step[-1]) for step in plan]
-        finally:
-            await engine.dispose()
+    async with (
+        units_of_work(
+            "sqlite",
+            tmp_path,
+            adapters.TABLES,
+            adapters.SqlWorkercenterUnitOfWork,
+            FakeWorkercenterUnitOfWork,
+        ) as uow,
+        uow() as tx,
+    ):
+        assert isinstance(tx, adapters.SqlWorkercenterUnitOfWork)
+        sqlalchemy.event.listen(tx.connection.sync_engine, "before_cursor_execute", note)
+        await tx.mypages.of_employee(CARD, 20)
+        [(sql, parameters)] = [(q, p) for q, p in ran if "FROM mypages" in q]
+        plan = await tx.connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+        steps = [str(step[-1]) for step in plan]
     assert any("USING INDEX ix_mypages_employee_card_no_updated_at" in s for s in steps)
     assert not any("TEMP B-TREE" in s for s in steps), steps  # no sort of every order
 
