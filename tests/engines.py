@@ -28,6 +28,8 @@ import redis.asyncio as aioredis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from erestaurant.platform import migrations
+
 ENGINES = ("sqlite", "postgresql", "mariadb")
 
 DATABASE_PREFIX = "erestaurant_test_"
@@ -224,13 +226,13 @@ async def create_database(engine: str, label: str = "") -> str:
     name = f"{DATABASE_PREFIX}{label}{'_' if label else ''}{uuid.uuid4().hex[:8]}"
     if engine != "sqlite":
         await _require(engine)
-        await _CREATE_DROP[engine][0](name)
+        await migrations.ensure_database(url_of(engine, name, Path()))
     return name
 
 
 async def drop_database(engine: str, name: str) -> None:
     if engine != "sqlite":
-        await _CREATE_DROP[engine][1](name)
+        await migrations.drop_database(url_of(engine, name, Path()))
 
 
 def wipe_redis(prefix: str) -> None:
@@ -260,65 +262,6 @@ def wait_for_port(port: int, seconds: float, process: subprocess.Popen[bytes]) -
         if time.monotonic() > deadline:
             pytest.fail(f"nothing accepts connections on port {port} after {seconds:.0f}s")
         time.sleep(0.05)
-
-
-async def _postgres_admin(sql: str) -> None:
-    s = SERVERS["postgresql"]
-    # asyncpg runs a statement outside a transaction unless asked: CREATE DATABASE needs it.
-    conn = await asyncpg.connect(
-        host=s.host, port=s.port, user=POSTGRES_USER, database="postgres", timeout=10
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def _postgres_create(name: str) -> None:
-    await _postgres_admin(f'CREATE DATABASE "{name}"')
-
-
-async def _postgres_drop(name: str) -> None:
-    # FORCE: a connection the test leaked must not keep the database, nor hang the drop.
-    await _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextlib.asynccontextmanager
-async def _mariadb_admin() -> AsyncIterator[aiomysql.Cursor]:
-    s = SERVERS["mariadb"]
-    conn = await aiomysql.connect(
-        host=s.host, port=s.port, user=MARIADB_USER, password="", autocommit=True
-    )
-    try:
-        async with conn.cursor() as cursor:
-            yield cursor
-    finally:
-        await conn.ensure_closed()
-
-
-async def _mariadb_create(name: str) -> None:
-    async with _mariadb_admin() as cursor:
-        # The collation the services' own ensure_database gives a database they create.
-        await cursor.execute(
-            f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-        )
-
-
-async def _mariadb_drop(name: str) -> None:
-    async with _mariadb_admin() as cursor:
-        # MariaDB has no DROP ... FORCE, and a leaked connection in a transaction would hold
-        # a metadata lock the drop waits on forever: end such connections first.
-        await cursor.execute("SELECT id FROM information_schema.processlist WHERE db = %s", (name,))
-        for (connection_id,) in await cursor.fetchall():
-            with contextlib.suppress(aiomysql.Error):  # it may have gone meanwhile
-                await cursor.execute(f"KILL CONNECTION {int(connection_id)}")
-        await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-
-
-_CREATE_DROP = {
-    "postgresql": (_postgres_create, _postgres_drop),
-    "mariadb": (_mariadb_create, _mariadb_drop),
-}
 
 
 # -- reading a database apart from the code under test ----------------------------------

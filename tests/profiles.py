@@ -47,6 +47,19 @@ def prepared(name: str, root: Path) -> Iterator[dict[str, str]]:
         yield env
 
 
+def servers(name: str) -> dict[str, str] | None:
+    """What the fault matrix is given to run on profile ``name`` (it lends each run databases
+    of its own: ``erestaurant.faults.servers``); None for the default, which needs none."""
+    if name == "default":
+        return None
+    if name != "production":
+        raise ValueError(f"unknown profile {name!r}")
+    values = profile.read(PRODUCTION_FILE)
+    for url in (v for k, v in values.items() if k.endswith("_DATABASE_URL")):
+        engines.require(make_url(url).get_backend_name().replace("mysql", "mariadb"))
+    return values
+
+
 @contextlib.contextmanager
 def external_nats(data_dir: Path) -> Iterator[str]:
     """`erestaurant nats` on a free port: the NATS server the services are pointed at."""

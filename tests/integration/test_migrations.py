@@ -4,6 +4,8 @@ database made before there were migrations is taken over without losing a row.""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -12,10 +14,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from erestaurant.migrate import RELATIONAL
 from erestaurant.platform import db, migrations
+from tests import engines
 from tests.engines import Reader
 
 pytestmark = pytest.mark.integration
@@ -106,3 +110,25 @@ def test_a_service_refuses_an_unmigrated_database_and_says_what_to_run(
     )
     assert migrate.returncode == 0, migrate.stderr
     assert "None -> 0003" in migrate.stdout  # from nothing to the newest revision
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
+async def test_a_database_made_for_one_run_is_dropped_with_a_transaction_still_open_on_it(
+    engine: str, tmp_path: Path
+) -> None:
+    # A tool's database (a test's, a fault run's) must go even when a connection it leaked
+    # is in a transaction: MariaDB would otherwise wait on its metadata lock for ever.
+    url = engines.url_of(engine, await engines.create_database(engine, "dropped"), tmp_path)
+    leaked = create_async_engine(url)
+    conn = await leaked.connect()
+    await conn.execute(text("CREATE TABLE held (n INTEGER)"))
+    await conn.commit()
+    await conn.execute(text("INSERT INTO held VALUES (1)"))  # begins, and is left open
+
+    await asyncio.wait_for(migrations.drop_database(url), 30)
+
+    assert await migrations.ensure_database(url), "the database was still there"
+    await migrations.drop_database(url)
+    with contextlib.suppress(Exception):  # its connection was ended by the drop
+        await conn.close()
+    await leaked.dispose()

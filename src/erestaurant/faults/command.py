@@ -8,6 +8,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from erestaurant import profile
 from erestaurant.faults.matrix import Result, report, run_fault
 from erestaurant.faults.nemesis import FAULTS
 
@@ -33,16 +34,27 @@ def add_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     )
     parser.add_argument("--settle", type=float, default=300.0, help="longest wait to settle, s")
     parser.add_argument("--data-dir", type=Path, help="where the systems keep their data")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help=(
+            "run on the servers a profile names (e.g. profiles/production.env), each fault on"
+            " databases and a Redis key prefix of its own, dropped if it held"
+        ),
+    )
     parser.add_argument("--report", type=Path, help="also write the report as JSON here")
 
 
 def run(args: argparse.Namespace) -> int:
     names = list(FAULTS) if "all" in args.fault else args.fault
     root = args.data_dir or Path(tempfile.mkdtemp(prefix="erestaurant-faults-"))
+    lent = profile.read(args.profile) if args.profile else None
     results: list[Result] = []
     for name in names:
         print(f"== {name}: {FAULTS[name]().description} ({args.orders} orders)", flush=True)
-        result = asyncio.run(run_fault(name, args.orders, root, tuple(args.pace), args.settle))
+        result = asyncio.run(
+            run_fault(name, args.orders, root, tuple(args.pace), args.settle, profile=lent)
+        )
         results.append(result)
         print(report([result]), flush=True)
     print("== summary\n" + report(results))

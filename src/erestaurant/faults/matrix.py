@@ -1,19 +1,23 @@
 """Runs each fault on a fresh system under load, lets it settle, and reports what held.
 
-A run: start ``erestaurant up`` (with the fault's environment), open the day (payroll
-accounts and menus), place the orders while the fault strikes, stop the fault and heal,
-then read every service until all invariants hold or the settle time is up.
+A run: start ``erestaurant up`` (with the fault's environment, and a profile's servers if
+given: ``servers``), open the day (payroll accounts and menus), place the orders while the
+fault strikes, stop the fault and heal, then read every service until all invariants hold
+or the settle time is up. A run that held keeps nothing on the servers; one that failed
+keeps its databases for a look.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from erestaurant.faults import verify
+from erestaurant.faults import servers, verify
 from erestaurant.faults.kiosk import Kiosks, Record
 from erestaurant.faults.nemesis import FAULTS, Fault
 from erestaurant.faults.system import UNLIMITED, LocalSystem, running
@@ -44,7 +48,7 @@ class Result:
             "description": self.description,
             **self.counts,
             "actions": self.actions,
-            "strikes_skipped_broker_down": self.skipped,
+            "strikes_skipped_target_down": self.skipped,
             "load_seconds": round(self.load_seconds, 1),
             "settle_seconds": round(self.settle_seconds, 1),
             "server_errors": self.server_errors[:20],
@@ -68,9 +72,13 @@ async def run_fault(
     pace: tuple[float, float],
     settle_seconds: float = 180.0,
     employees: int = 30,
+    profile: Mapping[str, str] | None = None,
 ) -> Result:
+    """One fault on a fresh system: on the default profile, or on ``profile``'s servers."""
     fault: Fault = FAULTS[name](pace=pace, orders=orders)
-    with running(root / name, {**UNLIMITED, **fault.env}, tracebacks_allowed=True) as system:
+    own = servers.for_run(profile, f"faults_{uuid.uuid4().hex[:8]}_{name}") if profile else {}
+    env = {**UNLIMITED, **own, **fault.env}
+    with running(root / name, env, tracebacks_allowed=True) as system:
         kiosks = Kiosks(system.gateway, system.issuer)
         try:
             cards, menus = await kiosks.open_day(employees, orders)
@@ -88,7 +96,7 @@ async def run_fault(
             checks, snap, settle = await _settle(system, records, fault, settle_seconds)
         finally:
             await kiosks.close()
-    return Result(
+    result = Result(
         fault=name,
         description=fault.description,
         counts=verify.summary(snap, records),
@@ -99,6 +107,9 @@ async def run_fault(
         settle_seconds=settle,
         server_errors=kiosks.server_errors,
     )
+    if result.ok and profile:
+        await servers.clear(verify.service_settings(system.service_env()))
+    return result
 
 
 async def _settle(
@@ -137,7 +148,7 @@ def report(results: list[Result]) -> str:
     )
     details = []
     for r in results:
-        skipped = f" ({r.skipped} strikes skipped: the broker was down)" if r.skipped else ""
+        skipped = f" ({r.skipped} strikes skipped: their target was down)" if r.skipped else ""
         details.append(f"\n{r.fault}: {r.description}{skipped}")
         details.extend(f"  {c.line()}" for c in r.checks)
         details.extend(f"  server error: {e}" for e in r.server_errors[:5])

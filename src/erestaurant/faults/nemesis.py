@@ -39,7 +39,7 @@ class Fault:
     orders: int = 300
     env: dict[str, str] = field(default_factory=dict)
     actions: int = 0
-    skipped: int = 0  # strikes the broker was down for (in the storm)
+    skipped: int = 0  # strikes that found their target down (killed, not yet restarted)
     poison: dict[bytes, set[str]] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(11))
 
@@ -58,15 +58,19 @@ class Fault:
 
 @dataclass
 class Strike(Fault):
-    """At every strike, send ``sig`` to one of ``targets``, drawn at random."""
+    """At every strike, send ``sig`` to one of ``targets``, drawn at random; a strike that
+    finds its target down (the runner waiting out its restart backoff) is skipped, so that
+    ``actions`` counts processes that were running when struck."""
 
     targets: tuple[str, ...] = NAMES
     sig: signal.Signals = signal.SIGKILL
 
     async def run(self, system: LocalSystem, stop: asyncio.Event) -> None:
         while await self.pause(stop):
-            system.signal(self.rng.choice(self.targets), self.sig)
-            self.actions += 1
+            if system.signal(self.rng.choice(self.targets), self.sig):
+                self.actions += 1
+            else:
+                self.skipped += 1
 
 
 @dataclass

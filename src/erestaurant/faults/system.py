@@ -66,10 +66,14 @@ class LocalSystem:
             raise SystemFailed(f"{child} was never started")
         return int(found[-1])
 
-    def signal(self, child: str, sig: signal.Signals) -> int:
+    def signal(self, child: str, sig: signal.Signals) -> int | None:
+        """Send ``sig`` to a child as the runner last started it; its pid, or None if that
+        process is gone (killed, and not restarted yet)."""
         pid = self.pid(child)
-        with contextlib.suppress(ProcessLookupError):
+        try:
             os.kill(pid, sig)
+        except ProcessLookupError:
+            return None
         return pid
 
     def service_env(self) -> dict[str, str]:

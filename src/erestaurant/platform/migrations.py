@@ -8,6 +8,7 @@ refuses to serve a database that is not at its newest revision; ``erestaurant mi
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import logging
@@ -20,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Connection, MetaData, inspect, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from erestaurant.platform import db
@@ -158,6 +160,39 @@ async def ensure_database(url: str) -> bool:
         await engine.dispose()
     log.info("created database %s", _safe(parsed))
     return True
+
+
+async def drop_database(url: str) -> None:
+    """Drop the database a URL names, with any connection still open on it (SQLite: keep the
+    file). For tools that made a database for one run (tests, the fault matrix), never for a
+    service's own."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    name = parsed.database
+    if backend == "sqlite" or not name:
+        return
+    if backend == "postgresql":
+        server = parsed.set(database="postgres")
+    elif backend in ("mysql", "mariadb"):
+        server = parsed._replace(database=None)
+    else:
+        raise ValueError(f"cannot drop a database on {backend}")
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            if backend == "postgresql":
+                # FORCE: a connection left open must not keep the database, nor hang the drop.
+                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            # MariaDB has no DROP ... FORCE, and a connection left in a transaction would hold
+            # a metadata lock the drop waits on forever: end such connections first.
+            ids = text("SELECT id FROM information_schema.processlist WHERE db = :name")
+            for (connection_id,) in (await conn.execute(ids, {"name": name})).all():
+                with contextlib.suppress(DBAPIError):  # it may have gone meanwhile
+                    await conn.exec_driver_sql(f"KILL CONNECTION {int(connection_id)}")
+            await conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        await engine.dispose()
 
 
 def _format_with_ruff(cfg: Config) -> None:
