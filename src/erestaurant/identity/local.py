@@ -84,19 +84,11 @@ class LocalIdentitySettings(ServerSettings):
     )
     service = "identity"
     port: Port = DEFAULT_IDENTITY_PORT
-    management_secret: SecretStr = Field(
-        default=SecretStr("dev-identity-management"),
-        description=(
-            "The secret that lets `erestaurant token --card` and `erestaurant kiosks` add"
-            " employees and kiosks to the local provider while it runs."
-        ),
-    )
-    token_minutes: int = Field(
-        default=15,
-        ge=1,
-        le=1440,
-        description="How long an access token from the local provider is good for.",
-    )
+    management_secret: SecretStr = SecretStr("dev-identity-management")
+    """The secret that lets `erestaurant token --card` and `erestaurant kiosks` add employees
+    and kiosks to the local provider while it runs."""
+    token_minutes: int = Field(default=15, ge=1, le=1440)
+    """How long an access token from the local provider is good for."""
 
     @property
     def issuer(self) -> str:

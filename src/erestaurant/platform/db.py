@@ -115,9 +115,9 @@ def _sqlite_begin(conn: Any) -> None:
     # process waits for the lock instead of failing with a stale snapshot. Said to the
     # driver itself (every transaction begins here: SQLAlchemy's execution of one
     # statement cost more than the statement), waiting for the lock as the others do.
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, sqlite_inline.Connection)
-    await_only(sqlite_inline.until_not_busy(lambda: driver.sqlite.execute("BEGIN IMMEDIATE")))
+    sqlite = sqlite_inline.under(conn.connection)
+    assert sqlite is not None, "a SQLite engine not made by create_engine"
+    await_only(sqlite_inline.until_not_busy(lambda: sqlite.execute("BEGIN IMMEDIATE")))
 
 
 async def create_schema(engine: AsyncEngine, metadata: MetaData) -> None:

@@ -100,8 +100,7 @@ def _sqlite(conn: AsyncConnection) -> sqlite3.Connection | None:
     # An invalidated connection is reopened by SQLAlchemy's own execution, not here.
     if conn.dialect.name != "sqlite" or sync is None or sync.invalidated or sync.closed:
         return None
-    driver = sync.connection.driver_connection
-    return driver.sqlite if isinstance(driver, sqlite_inline.Connection) else None
+    return sqlite_inline.under(sync.connection)
 
 
 def _compiled(

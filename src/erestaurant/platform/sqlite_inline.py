@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy.pool import PoolProxiedConnection
+
 T = TypeVar("T")
 BUSY_SECONDS = 10.0
 _FIRST_PAUSE = 0.001
@@ -173,3 +175,10 @@ async def connect(database: str, busy_seconds: float = BUSY_SECONDS) -> Connecti
     says when a transaction begins (db.py issues BEGIN IMMEDIATE)."""
     connection = sqlite3.connect(database, timeout=0, isolation_level=None, check_same_thread=False)
     return Connection(connection, busy_seconds)
+
+
+def under(pooled: PoolProxiedConnection) -> sqlite3.Connection | None:
+    """The sqlite3 connection under one of SQLAlchemy's pooled connections (its ``.connection``)
+    if it is one of these; None for any other driver."""
+    driver = pooled.driver_connection
+    return driver.sqlite if isinstance(driver, Connection) else None

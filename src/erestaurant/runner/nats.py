@@ -25,15 +25,10 @@ class LocalNatsSettings(ServerSettings):
     model_config = SettingsConfigDict(env_prefix="ERESTAURANT_NATS_", extra="ignore", frozen=True)
     service = "nats"
     port: Port = DEFAULT_NATS_PORT
-    sync_interval: str = Field(
-        default="always",
-        pattern=r"^(always|\d+(ms|s|m|h))$",
-        description=(
-            "How often JetStream fsyncs its files: `always` (every write, so an acknowledged"
-            " event survives even a power cut) or an interval such as `2m` (NATS's default:"
-            " faster, but a machine crash can lose what was acknowledged since the last sync)."
-        ),
-    )
+    sync_interval: str = Field(default="always", pattern=r"^(always|\d+(ms|s|m|h))$")
+    """How often JetStream fsyncs its files: `always` (every write, so an acknowledged event
+    survives even a power cut) or an interval such as `2m` (NATS's default: faster, but a
+    machine crash can lose what was acknowledged since the last sync)."""
 
     @property
     def url(self) -> str:
