@@ -23,6 +23,7 @@ from erestaurant.contracts import Envelope, IntegrationEvent, OrderPlaced
 from erestaurant.contracts.statuses import CookStatus, OrderStatus, PaymentStatus
 from erestaurant.platform import clock
 from erestaurant.platform.redis_store import ConcurrentChange, RedisStore
+from erestaurant.platform.store import StoreUnusable
 from erestaurant.workercenter.domain import MyPageRow
 from erestaurant.workercenter.handlers import HANDLERS
 from erestaurant.workercenter.redis_adapters import RedisWorkercenterUnitOfWork
@@ -164,6 +165,38 @@ async def test_the_inbox_records_the_event_type_and_when_without_expiry(
     assert record["event_type"] == "OrderPlaced"
     assert before <= datetime.fromisoformat(str(record["handled_at"])) <= clock.now()
     assert await store.client.ttl(key) == -1
+
+
+async def test_with_a_retention_the_inbox_record_expires_after_it_and_the_page_stays(
+    store: RedisStore,
+) -> None:
+    kept = RedisStore(REDIS_URL, store.prefix, inbox_seconds=30 * 86_400)
+    try:
+        event = order_placed()
+        env = envelope(event)
+        assert await apply(lambda: RedisWorkercenterUnitOfWork(kept), env, event) is True
+        ttl = await store.client.ttl(store.key("inbox", env.event_id))
+        assert 30 * 86_400 - 5 <= ttl <= 30 * 86_400
+        assert await store.client.ttl(store.key("mypage", ORDER)) == -1
+    finally:
+        await kept.close()
+
+
+@pytest.mark.parametrize("policy", ["allkeys-lru", "volatile-ttl"])
+async def test_a_redis_that_would_evict_inbox_records_is_refused(
+    store: RedisStore, policy: str
+) -> None:
+    before = str((await store.client.config_get("maxmemory-policy"))["maxmemory-policy"])
+    kept = RedisStore(REDIS_URL, store.prefix, inbox_seconds=30 * 86_400)
+    await store.client.config_set("maxmemory-policy", policy)
+    try:
+        with pytest.raises(StoreUnusable, match=f"maxmemory-policy {policy}.*noeviction"):
+            await kept.verify()
+        if policy.startswith("volatile"):
+            await store.verify()  # its inbox records never expire: nothing to evict
+    finally:
+        await store.client.config_set("maxmemory-policy", before)
+        await kept.close()
 
 
 async def test_a_second_delivery_of_the_same_event_changes_nothing(

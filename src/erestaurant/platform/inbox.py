@@ -25,7 +25,8 @@ def inbox_table(metadata: MetaData) -> Table:
         metadata,
         Column("event_id", String(64), primary_key=True),
         Column("event_type", String(100), nullable=False),
-        Column("handled_at", UTCDateTime, nullable=False),
+        # Indexed for pruning (retention.py), which finds and deletes the oldest.
+        Column("handled_at", UTCDateTime, nullable=False, index=True),
     )
 
 

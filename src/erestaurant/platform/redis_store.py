@@ -28,9 +28,11 @@ from erestaurant.platform.store import StoreUnusable
 WIPE_BATCH = 500
 
 # Policies under which Redis deletes keys of its own accord when memory runs out: an
-# inbox record or a row would vanish silently. Without TTLs the volatile-* policies have
-# nothing to evict, and a full Redis refuses writes loudly, which the consumer retries.
-_EVICTING_POLICIES = ("allkeys-lru", "allkeys-lfu", "allkeys-random")
+# inbox record or a row would vanish silently. A full Redis under noeviction refuses writes
+# loudly instead, which the consumer retries.
+_EVICTING_ANY_KEY = ("allkeys-lru", "allkeys-lfu", "allkeys-random")
+# These evict only keys with a TTL: the inbox's records, once they expire after a retention.
+_EVICTING_EXPIRING_KEYS = ("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl")
 
 _GLOB_SPECIAL = re.compile(r"([\\*?\[\]])")
 
@@ -60,11 +62,14 @@ class RedisStore:
     # A unit of work's writes wait in MULTI until EXEC, unseen by its own later reads.
     batches_events = False
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, inbox_seconds: int | None = None) -> None:
         if not prefix:
             raise ValueError("a Redis store needs a key prefix: wipe() would empty the database")
         self.url = url
         self.prefix = prefix
+        # How long Redis keeps a handled event's id (None: for ever), as retention.py prunes
+        # a relational inbox.
+        self.inbox_seconds = inbox_seconds
         self.client: Redis = Redis.from_url(url, decode_responses=True)
 
     @property
@@ -93,10 +98,16 @@ class RedisStore:
         finally:
             await checker.aclose()
         policy = str(memory.get("maxmemory_policy", ""))
-        if policy in _EVICTING_POLICIES:
+        if policy in _EVICTING_ANY_KEY:
             raise StoreUnusable(
                 f"Redis evicts keys under maxmemory-policy {policy}: the inbox and the view "
-                "would lose keys silently; use noeviction (or a volatile-* policy)"
+                "would lose keys silently; use noeviction"
+            )
+        if policy in _EVICTING_EXPIRING_KEYS and self.inbox_seconds is not None:
+            raise StoreUnusable(
+                f"Redis evicts keys with a TTL under maxmemory-policy {policy}: the inbox's"
+                " records, which expire after ERESTAURANT_INBOX_RETENTION_DAYS, would go"
+                " before that; use noeviction"
             )
 
     async def ping(self) -> None:
@@ -201,6 +212,8 @@ class RedisUnitOfWork:
         pipeline.multi()  # type: ignore[no-untyped-call]  # unannotated in redis-py
         for key, record in handled.items():
             pipeline.hset(key, mapping=as_hash(record))
+            if self.store.inbox_seconds is not None:
+                pipeline.expire(key, self.store.inbox_seconds)
         for write in staged:
             write(pipeline)
         try:

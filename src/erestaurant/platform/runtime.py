@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
-from erestaurant.platform import failpoints
+from erestaurant.platform import clock, failpoints, retention
 from erestaurant.platform import logging as service_logging
 from erestaurant.platform.broker import Broker
 from erestaurant.platform.consumer import EventConsumer, Handlers
@@ -94,6 +94,7 @@ class Runtime:
             responses={200: {"description": "Prometheus' text format"}},
         )
         self._watch_outbox()
+        self._prune_old_rows()
 
     def unit_of_work(self, kind: type[U]) -> Callable[[], U]:
         """A factory of the service's units of work, each waking the relay on commit."""
@@ -160,6 +161,20 @@ class Runtime:
             "Committed events not yet published (the outbox's depth; -1: unknown).",
             lambda: -1 if self.outbox_pending is None else self.outbox_pending,
         )
+
+    def _prune_old_rows(self) -> None:
+        store, settings = self.store, self.settings
+        if not isinstance(store, SqlStore) or not isinstance(settings, ServiceSettings):
+            return  # Redis expires the view's inbox keys itself
+        keep = retention.Retention.of(settings)
+
+        async def prune() -> None:
+            try:
+                await retention.prune(store.engine, store.tables, keep, clock.now())
+            except Exception as exc:  # the database is away: the next turn tries again
+                log.warning("pruning old outbox and inbox rows failed: %r", exc)
+
+        self.every("pruning", settings.prune_every_seconds, prune)
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:

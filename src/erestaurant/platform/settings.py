@@ -293,6 +293,23 @@ class ServiceSettings(BrokerSettings):
     relay_poll_seconds: Seconds = Field(1.0, validation_alias="ERESTAURANT_RELAY_POLL_SECONDS")
     """How often the relay looks for rows it was not woken for (left by a crash)."""
 
+    outbox_retention_days: float = Field(
+        7.0, ge=0, validation_alias="ERESTAURANT_OUTBOX_RETENTION_DAYS"
+    )
+    """How long a published event's outbox row is kept before it is deleted (0: for ever).
+    JetStream holds the event; the row is kept to be looked at."""
+
+    inbox_retention_days: float = Field(
+        30.0, ge=0, validation_alias="ERESTAURANT_INBOX_RETENTION_DAYS"
+    )
+    """How long the id of a handled event is kept, so that a second delivery of it is known and
+    skipped (0: for ever). JetStream redelivers within minutes; an event delivered again after
+    this long would be handled again, with only the domain's guards (one deduction, one ticket,
+    one message an order) in its way."""
+
+    prune_every_seconds: Seconds = Field(600.0, validation_alias="ERESTAURANT_PRUNE_EVERY_SECONDS")
+    """How often a service deletes the outbox and inbox rows past their retention."""
+
     # Whether the service can keep its state in Redis (only a view that can be rebuilt).
     accepts_redis: ClassVar[bool] = False
 

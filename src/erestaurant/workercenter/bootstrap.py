@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from erestaurant.platform.redis_store import RedisStore
+from erestaurant.platform.retention import Retention
 from erestaurant.platform.runtime import Runtime
 from erestaurant.platform.service import wire
 from erestaurant.platform.store import SqlStore, Store
@@ -17,7 +18,8 @@ from erestaurant.workercenter.unit_of_work import WorkercenterUnitOfWork
 
 def open_store(settings: WorkercenterSettings) -> Store:
     if settings.uses_redis:
-        return RedisStore(settings.database, settings.key_prefix)
+        keep = Retention.of(settings).inbox_seconds
+        return RedisStore(settings.database, settings.key_prefix, keep)
     return SqlStore(
         settings.service, settings.database, adapters.TABLES, settings.sqlite_synchronous
     )
